@@ -1,0 +1,32 @@
+import { createCheckpoint } from '../docker/checkpointApi.js';
+import { abortError } from '../exec/localRunner.js';
+import { logPathsIn, readCriuErrors } from './criuLog.js';
+import { CheckpointFailedError, dockerCheckpointDir, type CheckpointEngine, type EngineCheckpointRequest, type EngineContext } from './engine.js';
+
+/**
+ * Docker's checkpoint API. Works with socket access alone, but is slow: Docker copies
+ * the images through containerd's content store, and it keeps no CRIU statistics.
+ */
+export const dockerEngine: CheckpointEngine = {
+  id: 'docker',
+  async checkpoint(ctx: EngineContext, req: EngineCheckpointRequest) {
+    if (req.signal?.aborted) throw abortError();
+    const container = ctx.docker.getContainer(req.containerId);
+    try {
+      await createCheckpoint(container, req.name, !req.leaveRunning);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      // Docker's message names CRIU's log; read it while it still exists.
+      for (const path of logPathsIn(message)) {
+        const why = await readCriuErrors(ctx.runner, path);
+        if (why) throw new CheckpointFailedError(`Docker could not checkpoint: ${firstLine(message)}`, why, path);
+      }
+      throw new CheckpointFailedError(`Docker could not checkpoint: ${message}`);
+    }
+    return { dir: dockerCheckpointDir(ctx, req.containerId, req.name) };
+  },
+};
+
+function firstLine(s: string): string {
+  return s.split('\n')[0] ?? s;
+}

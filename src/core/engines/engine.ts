@@ -1,0 +1,52 @@
+import type Docker from 'dockerode';
+import type { CommandRunner } from '../exec/runner.js';
+import type { EngineId } from '../records.js';
+import type { CriuDumpStats } from '../stats/criuStats.js';
+
+/** What an engine needs to know about the host it works on. */
+export interface EngineContext {
+  docker: Docker;
+  runner: CommandRunner;
+  /** Docker's data root on that host (docker info DockerRootDir). */
+  dockerRootDir: string;
+  /** Where Cryo keeps CRIU work dirs (logs, stats) on that host. */
+  cryoStateDir: string;
+}
+
+export interface EngineCheckpointRequest {
+  containerId: string;
+  name: string;
+  leaveRunning: boolean;
+  /** Checked before the freeze only: interrupting CRIU mid-dump could leave the container frozen. */
+  signal?: AbortSignal;
+}
+
+export interface EngineCheckpointResult {
+  /** Folder on the host holding the checkpoint images. */
+  dir: string;
+  criu?: CriuDumpStats;
+  /** Where CRIU's log of this dump is kept on the host, when the engine keeps it. */
+  logPath?: string;
+}
+
+export interface CheckpointEngine {
+  readonly id: EngineId;
+  checkpoint(ctx: EngineContext, req: EngineCheckpointRequest): Promise<EngineCheckpointResult>;
+}
+
+/** Docker restores only from here (a custom checkpoint dir is refused with 403 on restore). */
+export function dockerCheckpointDir(ctx: EngineContext, containerId: string, name: string): string {
+  return `${ctx.dockerRootDir}/containers/${containerId}/checkpoints/${name}`;
+}
+
+export class CheckpointFailedError extends Error {
+  constructor(
+    message: string,
+    /** CRIU's own explanation (last error lines of its log), when it could be read. */
+    readonly criuReason?: string,
+    readonly logPath?: string,
+  ) {
+    super(criuReason ? `${message}\nCRIU says: ${criuReason}` : message);
+    this.name = 'CheckpointFailedError';
+  }
+}

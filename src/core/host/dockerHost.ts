@@ -1,0 +1,80 @@
+import type Docker from 'dockerode';
+import { listCheckpoints as apiListCheckpoints } from '../docker/checkpointApi.js';
+import { connectDocker, parseEndpoint } from '../docker/connect.js';
+import type { EngineContext } from '../engines/engine.js';
+import { LocalRunner } from '../exec/localRunner.js';
+import type { CommandRunner } from '../exec/runner.js';
+import { probeHost } from '../probe/probeHost.js';
+import type { CapabilityReport } from '../probe/capabilities.js';
+import { parseCheckpointListing, type CheckpointInfo, type ContainerInfo, toContainerInfo } from './listing.js';
+
+export const DEFAULT_CRYO_STATE_DIR = '/var/lib/cryo';
+
+/**
+ * One Docker host: the Docker API (dockerode) plus a CommandRunner for commands that must
+ * run on that host (runc, criu, du). Local now; an SSH host supplies both over ssh.
+ */
+export class DockerHost {
+  private report?: Promise<CapabilityReport>;
+  private rootDir?: string;
+
+  constructor(
+    readonly name: string,
+    readonly endpoint: string,
+    readonly docker: Docker,
+    readonly runner: CommandRunner,
+    readonly cryoStateDir: string = DEFAULT_CRYO_STATE_DIR,
+  ) {}
+
+  /** The local daemon (DOCKER_HOST if it is a unix/tcp URL, else the default socket). */
+  static local(name = 'local', endpoint = localEndpoint()): DockerHost {
+    return new DockerHost(name, endpoint, connectDocker(parseEndpoint(endpoint)), new LocalRunner());
+  }
+
+  /** Capabilities are probed once and cached; refresh() forgets them. */
+  capabilities(signal?: AbortSignal): Promise<CapabilityReport> {
+    this.report ??= probeHost(this.docker, this.runner, signal).then((r) => {
+      if (r.raw.docker.rootDir) this.rootDir = r.raw.docker.rootDir;
+      return r;
+    });
+    // A failed probe must not stay cached forever.
+    this.report.catch(() => (this.report = undefined));
+    return this.report;
+  }
+
+  refresh(): void {
+    this.report = undefined;
+  }
+
+  async engineContext(): Promise<EngineContext> {
+    if (!this.rootDir) await this.capabilities();
+    return { docker: this.docker, runner: this.runner, dockerRootDir: this.rootDir ?? '/var/lib/docker', cryoStateDir: this.cryoStateDir };
+  }
+
+  async listContainers(): Promise<ContainerInfo[]> {
+    const list = await this.docker.listContainers({ all: true });
+    return list.map(toContainerInfo).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /**
+   * Checkpoints of a container with size and age when Cryo may read Docker's folders,
+   * names only (from the API) otherwise.
+   */
+  async listCheckpoints(containerId: string): Promise<CheckpointInfo[]> {
+    const names = await apiListCheckpoints(this.docker.getContainer(containerId));
+    if (names.length === 0) return [];
+    const ctx = await this.engineContext();
+    const base = `${ctx.dockerRootDir}/containers/${containerId}/checkpoints`;
+    const dirs = names.map((n) => `${base}/${n}`);
+    const [sizes, times] = await Promise.all([
+      this.runner.run(['du', '-sb', '--', ...dirs], { privileged: true, timeoutMs: 15_000 }),
+      this.runner.run(['stat', '-c', '%n\t%Y', '--', ...dirs], { privileged: true, timeoutMs: 15_000 }),
+    ]);
+    return parseCheckpointListing(names, base, sizes.stdout, times.stdout);
+  }
+}
+
+function localEndpoint(): string {
+  const env = process.env['DOCKER_HOST'];
+  return env && (env.startsWith('unix://') || env.startsWith('tcp://')) ? env : 'unix:///var/run/docker.sock';
+}

@@ -1,0 +1,99 @@
+import { listCheckpoints } from '../docker/checkpointApi.js';
+import { dockerEngine } from '../engines/dockerEngine.js';
+import type { CheckpointEngine } from '../engines/engine.js';
+import { runcEngine } from '../engines/runcEngine.js';
+import type { DockerHost } from '../host/dockerHost.js';
+import { assertValidName } from '../names.js';
+import type { CapabilityReport } from '../probe/capabilities.js';
+import { newRecordId, outcomeOf, type CheckpointRecord, type EngineId } from '../records.js';
+import type { ResultsStore } from '../store/resultsStore.js';
+import { memoryInUse, resolveContainer } from './resolve.js';
+import { sizeOnDisk } from './sizes.js';
+
+export interface CheckpointOptions {
+  name: string;
+  leaveRunning: boolean;
+  preDump?: boolean;
+  /** 'auto' picks the fastest engine the host supports. */
+  engine?: EngineId | 'auto';
+  signal?: AbortSignal;
+  tags?: CheckpointRecord['tags'];
+  onPhase?: (phase: string) => void;
+}
+
+export class UnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnavailableError';
+  }
+}
+
+const ENGINES: Record<EngineId, CheckpointEngine> = { docker: dockerEngine, runc: runcEngine };
+
+/** Chooses the engine: the one asked for if the host supports it, else runc before docker. */
+export function chooseEngine(report: CapabilityReport, wanted: EngineId | 'auto' = 'auto'): EngineId {
+  if (wanted !== 'auto') {
+    const f = report.engines[wanted];
+    if (!f.ok) throw new UnavailableError(`The ${wanted} engine is unavailable on this host: ${f.reason ?? 'unknown reason'}`);
+    return wanted;
+  }
+  if (report.engines.runc.ok) return 'runc';
+  if (report.engines.docker.ok) return 'docker';
+  throw new UnavailableError(`No checkpoint engine works on this host: ${report.engines.docker.reason ?? ''}`);
+}
+
+/**
+ * Checkpoints a running container and records the run. Everything that can be refused
+ * (bad name, missing or stopped container, name taken, engine or pre-dump unavailable) is
+ * refused before anything is frozen.
+ */
+export async function checkpointContainer(host: DockerHost, ref: string, opts: CheckpointOptions, store?: ResultsStore): Promise<CheckpointRecord> {
+  assertValidName('checkpoint', opts.name);
+  opts.onPhase?.('Checking the container');
+  const c = await resolveContainer(host, ref);
+  if (!c.running) throw new UnavailableError(`Container ${c.name} is ${c.state}: only a running container can be checkpointed.`);
+  const report = await host.capabilities();
+  if (opts.preDump && !report.preDump.ok) throw new UnavailableError(`Pre-dump is unavailable on host ${host.name}: ${report.preDump.reason ?? ''}`);
+  if (opts.preDump) throw new UnavailableError('Pre-dump is not implemented yet in this version of Cryo.');
+  const engineId = chooseEngine(report, opts.engine);
+  const existing = await listCheckpoints(host.docker.getContainer(c.id));
+  if (existing.includes(opts.name)) throw new UnavailableError(`Container ${c.name} already has a checkpoint named ${opts.name}.`);
+
+  const memoryBytes = await memoryInUse(host, c.id);
+  const ctx = await host.engineContext();
+  const started = new Date();
+  const t0 = performance.now();
+  const base = {
+    kind: 'checkpoint' as const,
+    id: newRecordId(started),
+    host: host.name,
+    container: c.name,
+    containerId: c.id,
+    image: c.image,
+    ...(memoryBytes !== undefined ? { memoryBytes } : {}),
+    engine: engineId,
+    options: { leaveRunning: opts.leaveRunning, preDump: opts.preDump ?? false },
+    checkpointName: opts.name,
+    startedAt: started.toISOString(),
+    ...(opts.tags ? { tags: opts.tags } : {}),
+  };
+  let record: CheckpointRecord;
+  try {
+    opts.onPhase?.(`Checkpointing with the ${engineId} engine`);
+    const result = await ENGINES[engineId].checkpoint(ctx, {
+      containerId: c.id,
+      name: opts.name,
+      leaveRunning: opts.leaveRunning,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    const wallMs = performance.now() - t0;
+    const imageBytes = await sizeOnDisk(host, result.dir);
+    record = { ...base, wallMs, outcome: 'ok', ...(result.criu ? { criu: result.criu } : {}), ...(imageBytes !== undefined ? { imageBytes } : {}) };
+  } catch (e) {
+    record = { ...base, wallMs: performance.now() - t0, ...outcomeOf(e) };
+    await store?.append(record);
+    throw e;
+  }
+  await store?.append(record);
+  return record;
+}

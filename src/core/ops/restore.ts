@@ -1,0 +1,97 @@
+import { deleteCheckpoint as apiDelete, listCheckpoints, startFromCheckpoint } from '../docker/checkpointApi.js';
+import { logPathsIn, readCriuErrors } from '../engines/criuLog.js';
+import { abortError } from '../exec/localRunner.js';
+import type { DockerHost } from '../host/dockerHost.js';
+import { assertValidName } from '../names.js';
+import { newRecordId, outcomeOf, type RestoreRecord } from '../records.js';
+import type { ResultsStore } from '../store/resultsStore.js';
+import { UnavailableError } from './checkpoint.js';
+import { NotFoundError, resolveContainer } from './resolve.js';
+
+export class RestoreFailedError extends Error {
+  constructor(message: string, readonly criuReason?: string) {
+    super(criuReason ? `${message}\nCRIU says: ${criuReason}` : message);
+    this.name = 'RestoreFailedError';
+  }
+}
+
+async function requireCheckpoint(host: DockerHost, containerId: string, containerName: string, name: string): Promise<void> {
+  const names = await listCheckpoints(host.docker.getContainer(containerId));
+  if (!names.includes(name)) {
+    throw new NotFoundError(`Container ${containerName} has no checkpoint named ${name}${names.length ? ` (it has: ${names.join(', ')})` : ''}.`);
+  }
+}
+
+/**
+ * Restores a stopped container from one of its checkpoints (docker start --checkpoint),
+ * then removes the copy containerd 1.6 leaves in /tmp/ctrd-checkpoint* after each restore.
+ */
+export async function restoreContainer(
+  host: DockerHost,
+  ref: string,
+  name: string,
+  opts: { signal?: AbortSignal; tags?: RestoreRecord['tags'] } = {},
+  store?: ResultsStore,
+): Promise<RestoreRecord> {
+  assertValidName('checkpoint', name);
+  const c = await resolveContainer(host, ref);
+  if (c.running) throw new UnavailableError(`Container ${c.name} is running: stop it first (a restore starts a stopped container).`);
+  await requireCheckpoint(host, c.id, c.name, name);
+  if (opts.signal?.aborted) throw abortError();
+
+  const leaksBefore = await containerdLeftovers(host);
+  const started = new Date();
+  const t0 = performance.now();
+  const base = { kind: 'restore' as const, id: newRecordId(started), host: host.name, container: c.name, containerId: c.id, checkpointName: name, startedAt: started.toISOString(), ...(opts.tags ? { tags: opts.tags } : {}) };
+  let record: RestoreRecord;
+  try {
+    await startWithRetry(host, c.id, name);
+    record = { ...base, wallMs: performance.now() - t0, outcome: 'ok' };
+  } catch (e) {
+    record = { ...base, wallMs: performance.now() - t0, ...outcomeOf(e) };
+    await store?.append(record);
+    throw e;
+  } finally {
+    await removeNewLeftovers(host, leaksBefore);
+  }
+  await store?.append(record);
+  return record;
+}
+
+/**
+ * containerd sometimes answers "content sha256:... already exists" to a restore right after
+ * a checkpoint; the same start succeeds when tried again (seen on these hosts).
+ */
+async function startWithRetry(host: DockerHost, id: string, name: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await startFromCheckpoint(host.docker.getContainer(id), name);
+      return;
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      if (attempt < 3 && /already exists/.test(message)) continue;
+      let why: string | undefined;
+      for (const path of logPathsIn(message)) why ??= await readCriuErrors(host.runner, path);
+      const hint = why ? '' : ' (Docker deletes CRIU\'s restore.log on failure; run the restore again with dockerd --debug to keep details)';
+      throw new RestoreFailedError(`Restore of ${name} failed: ${message.split('\n')[0]}${hint}`, why);
+    }
+  }
+}
+
+async function containerdLeftovers(host: DockerHost): Promise<Set<string>> {
+  const r = await host.runner.run(['find', '/tmp', '-mindepth', '1', '-maxdepth', '1', '-name', 'ctrd-checkpoint*'], { privileged: true, timeoutMs: 10_000 });
+  return new Set(r.stdout.split('\n').filter(Boolean));
+}
+
+async function removeNewLeftovers(host: DockerHost, before: Set<string>): Promise<void> {
+  const now = await containerdLeftovers(host);
+  const fresh = [...now].filter((p) => !before.has(p));
+  if (fresh.length) await host.runner.run(['rm', '-rf', '--', ...fresh], { privileged: true, timeoutMs: 60_000 });
+}
+
+export async function deleteCheckpoint(host: DockerHost, ref: string, name: string): Promise<void> {
+  assertValidName('checkpoint', name);
+  const c = await resolveContainer(host, ref);
+  await requireCheckpoint(host, c.id, c.name, name);
+  await apiDelete(host.docker.getContainer(c.id), name);
+}

@@ -1,0 +1,52 @@
+import type { CriuDumpStats } from './stats/criuStats.js';
+
+export type EngineId = 'docker' | 'runc';
+
+/** What each checkpoint run leaves behind for the charts and benchmarks (one JSON line). */
+export interface CheckpointRecord {
+  kind: 'checkpoint';
+  /** Unique per run, so a record can be referred to from a benchmark or a chart. */
+  id: string;
+  host: string;
+  container: string;
+  containerId: string;
+  image: string;
+  memoryBytes?: number;
+  engine: EngineId;
+  options: { leaveRunning: boolean; preDump: boolean };
+  checkpointName: string;
+  startedAt: string;
+  wallMs: number;
+  criu?: CriuDumpStats;
+  imageBytes?: number;
+  outcome: 'ok' | 'failed' | 'cancelled';
+  error?: string;
+  /** Free-form tags a benchmark adds (scenario, repetition, concurrency...). */
+  tags?: Record<string, string | number | boolean>;
+}
+
+export interface RestoreRecord {
+  kind: 'restore';
+  id: string;
+  host: string;
+  container: string;
+  containerId: string;
+  checkpointName: string;
+  startedAt: string;
+  wallMs: number;
+  outcome: 'ok' | 'failed' | 'cancelled';
+  error?: string;
+  tags?: Record<string, string | number | boolean>;
+}
+
+export type RunRecord = CheckpointRecord | RestoreRecord;
+
+export function newRecordId(now: Date = new Date()): string {
+  return `${now.toISOString().replace(/[-:.TZ]/g, '')}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** Classifies a thrown error into the record's outcome; cancellation is not a failure. */
+export function outcomeOf(err: unknown): { outcome: 'failed' | 'cancelled'; error: string } {
+  if (err instanceof Error && err.name === 'AbortError') return { outcome: 'cancelled', error: 'Cancelled' };
+  return { outcome: 'failed', error: err instanceof Error ? err.message : String(err) };
+}
