@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# Provision this machine as a Cryo host: packages, a CRIU that works on this kernel,
+# an experimental-mode Docker daemon, and the test images. Idempotent: a re-run on a
+# provisioned host changes nothing and takes seconds.
+#
+# Why each step exists is in /work/shared/notes/host-setup.md (Debian 12's criu 3.17
+# fails `criu check` on kernels >= 6.13; checkpoints need Docker's experimental mode).
+set -euo pipefail
+
+log() { echo "[provision] $*"; }
+die() { echo "[provision] ERROR: $*" >&2; exit 1; }
+
+[[ $(id -u) -eq 0 ]] || die "must run as root (CRIU, dockerd and apt-get need it)"
+command -v apt-get >/dev/null && command -v dpkg-query >/dev/null ||
+	die "needs a Debian-like system (apt-get, dpkg-query not found)"
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# /usr/local/sbin first: our CRIU must win over any distro criu, for us and for the
+# dockerd we start (runc looks criu up on the PATH it inherits).
+export PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+export DEBIAN_FRONTEND=noninteractive
+DOCKER=/usr/bin/docker # the daemon's own 20.10 client (a newer CLI may sit in /usr/local/bin)
+SOCK=unix:///var/run/docker.sock
+CRIU_VERSION=4.1.1
+CRIU_CACHE=/var/cache/cryo/criu-$CRIU_VERSION
+
+PACKAGES=(
+	docker.io busybox-static gcc libc6-dev make xz-utils dpkg-dev iptables
+	openssh-server openssh-client procps python3 util-linux mount
+	# CRIU build deps
+	libprotobuf-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler python3-protobuf
+	libnl-3-dev libcap-dev libnet1-dev libaio-dev libgnutls28-dev libbsd-dev uuid-dev
+	pkg-config libnftables-dev
+)
+
+# ---------------------------------------------------------------- packages
+missing=()
+for p in "${PACKAGES[@]}"; do
+	[[ $(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true) == installed ]] || missing+=("$p")
+done
+if ((${#missing[@]})); then
+	log "installing ${missing[*]}"
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+	log "packages: all ${#PACKAGES[@]} present"
+fi
+
+# ---------------------------------------------------------------- CRIU
+# The Debian mirror this machine already uses (deb822 or one-line format), so nothing
+# here names a host.
+debian_mirror() {
+	local codename
+	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+	{
+		for f in /etc/apt/sources.list.d/*.sources; do
+			[[ -f $f ]] || continue
+			awk -v suite="$codename" '
+				function flush() {
+					if (types ~ /(^| )deb( |$)/ && enabled != "no" && (" " suites " ") ~ (" " suite " ") && uris != "") {
+						split(uris, u, " "); print u[1]
+					}
+					types = suites = uris = enabled = ""
+				}
+				/^[ \t]*$/ { flush(); next }
+				/^#/ { next }
+				{ key = tolower($1); $1 = ""; sub(/^ +/, "") }
+				key == "types:" { types = $0 } key == "suites:" { suites = $0 }
+				key == "uris:" { uris = $0 } key == "enabled:" { enabled = tolower($0) }
+				END { flush() }' "$f"
+		done
+		for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+			[[ -f $f ]] || continue
+			# deb [options] URI suite components...
+			sed -E 's/\[[^]]*\]//' "$f" | awk -v suite="$codename" '$1 == "deb" && $3 == suite { print $2 }'
+		done
+	} | grep -E '^https?://' | head -n1
+}
+
+criu_works() { "$1" check >/dev/null 2>&1; }
+
+fetch_criu_source() {
+	# A private apt state just for trixie's source index: the system's sources, lists
+	# and pinning stay untouched, and no trixie binary can ever be installed by accident.
+	local mirror apt_dir uri_line uri sha file
+	mirror=$(debian_mirror) || true
+	[[ -n $mirror ]] || die "cannot find a Debian mirror in /etc/apt/sources.list{,.d}"
+	apt_dir=/var/cache/cryo/apt-trixie-src
+	mkdir -p "$apt_dir/sources.list.d" "$apt_dir/lists/partial"
+	cat >"$apt_dir/sources.list.d/cryo-trixie-src.sources" <<-EOF
+		Types: deb-src
+		URIs: $mirror
+		Suites: trixie
+		Components: main
+		Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+	EOF
+	local opts=(-o "Dir::Etc::SourceList=/dev/null" -o "Dir::Etc::SourceParts=$apt_dir/sources.list.d"
+		-o "Dir::State::Lists=$apt_dir/lists" -o "APT::Get::List-Cleanup=0")
+	log "criu: reading trixie's source index from $mirror"
+	apt-get "${opts[@]}" update -qq
+	# Only the .orig.tar.xz matters (the .dsc may 404 on some mirrors), so fetch just it,
+	# checked against the hash in the signed index.
+	uri_line=$(apt-get "${opts[@]}" source --print-uris -qq criu/trixie | grep "criu_${CRIU_VERSION}.orig.tar.xz" || true)
+	[[ -n $uri_line ]] || die "trixie has no criu_${CRIU_VERSION}.orig.tar.xz (index: $(apt-get "${opts[@]}" source --print-uris -qq criu/trixie | tr '\n' ' '))"
+	read -r uri file _ sha <<<"$uri_line"
+	uri=${uri//\'/}
+	log "criu: downloading $file"
+	/usr/lib/apt/apt-helper -o APT::Sandbox::User=root download-file "$uri" "$CRIU_CACHE/$file.part" "$sha" >/dev/null
+	mv "$CRIU_CACHE/$file.part" "$CRIU_CACHE/$file"
+	rm -rf "$apt_dir/lists" # 10 MB index, only needed for this one lookup
+}
+
+build_criu() {
+	local tarball=$CRIU_CACHE/criu_${CRIU_VERSION}.orig.tar.xz build
+	mkdir -p "$CRIU_CACHE"
+	[[ -s $tarball ]] || fetch_criu_source
+	build=$(mktemp -d /tmp/cryo-criu-build.XXXXXX)
+	log "criu: building $CRIU_VERSION (make -j$(nproc) criu, ~30 s)"
+	tar -C "$build" --strip-components=1 -xJf "$tarball"
+	if ! make -C "$build" -j"$(nproc)" criu >"$CRIU_CACHE/build.log" 2>&1; then
+		tail -n 30 "$CRIU_CACHE/build.log" >&2
+		die "criu build failed, full log: $CRIU_CACHE/build.log"
+	fi
+	install -m 0755 "$build/criu/criu" "$CRIU_CACHE/criu"
+	rm -rf "$build"
+}
+
+if criu_bin=$(command -v criu) && criu_works "$criu_bin"; then
+	log "criu: keeping $criu_bin ($("$criu_bin" --version | head -n1))"
+else
+	[[ -n ${criu_bin:-} ]] && log "criu: $criu_bin fails 'criu check', replacing it"
+	if [[ -x $CRIU_CACHE/criu ]] && criu_works "$CRIU_CACHE/criu"; then
+		log "criu: using cached build $CRIU_CACHE/criu"
+	else
+		build_criu
+	fi
+	install -m 0755 "$CRIU_CACHE/criu" /usr/local/sbin/criu
+	log "criu: installed /usr/local/sbin/criu"
+fi
+# mntns-compat-mode in CRIU's config breaks every dump (see notes): refuse to run with it.
+if grep -qs '^[^#]*mntns-compat-mode' /etc/criu/default.conf; then
+	die "/etc/criu/default.conf sets mntns-compat-mode, which makes every docker checkpoint fail; remove it"
+fi
+criu_check=$(criu check 2>&1) || die "criu check failed: $criu_check"
+
+# ---------------------------------------------------------------- Docker
+set_experimental() {
+	local f=/etc/docker/daemon.json
+	mkdir -p /etc/docker
+	if [[ ! -s $f ]]; then
+		echo '{"experimental": true}' >"$f"
+		log "docker: wrote $f"
+		return
+	fi
+	python3 - "$f" <<-'EOF'
+		import json, sys
+		path = sys.argv[1]
+		with open(path) as fh:
+		    try:
+		        cfg = json.load(fh)
+		    except ValueError as e:
+		        sys.exit(f"[provision] ERROR: {path} is not valid JSON: {e}")
+		if cfg.get("experimental") is True:
+		    print(f"[provision] docker: {path} already has experimental: true")
+		else:
+		    cfg["experimental"] = True
+		    with open(path + ".tmp", "w") as fh:
+		        json.dump(cfg, fh, indent=2)
+		        fh.write("\n")
+		    import os
+		    os.replace(path + ".tmp", path)
+		    print(f"[provision] docker: set experimental: true in {path}")
+	EOF
+}
+set_experimental
+
+docker_up() { "$DOCKER" -H "$SOCK" info >/dev/null 2>&1; }
+
+if docker_up; then
+	log "docker: daemon already answers on $SOCK"
+else
+	log "docker: starting dockerd (log: /var/log/cryo-dockerd.log)"
+	# setsid: the daemon must outlive this script and its caller's process group.
+	setsid dockerd >>/var/log/cryo-dockerd.log 2>&1 </dev/null &
+	pid=$!
+	for _ in $(seq 60); do
+		docker_up && break
+		kill -0 "$pid" 2>/dev/null || { tail -n 20 /var/log/cryo-dockerd.log >&2; die "dockerd exited"; }
+		sleep 1
+	done
+	docker_up || { tail -n 20 /var/log/cryo-dockerd.log >&2; die "dockerd did not answer within 60 s"; }
+	log "docker: dockerd up (pid $pid)"
+fi
+if [[ $("$DOCKER" -H "$SOCK" info --format '{{.ExperimentalBuild}}') != true ]]; then
+	die "the running Docker daemon is not in experimental mode (checkpoints answer HTTP 501).
+  /etc/docker/daemon.json now has \"experimental\": true; restart the daemon yourself, then re-run."
+fi
+
+# ---------------------------------------------------------------- images
+DOCKER_HOST=$SOCK DOCKER=$DOCKER "$here/images.sh"
+
+# ---------------------------------------------------------------- summary
+log "summary:"
+log "  docker: $("$DOCKER" -H "$SOCK" version --format 'server {{.Server.Version}} (API {{.Server.APIVersion}}), experimental {{.Server.Experimental}}')"
+log "  criu:   $(command -v criu), $(criu --version | head -n1), check: $(tail -n1 <<<"$criu_check")"
+"$DOCKER" -H "$SOCK" images --filter label=cryo.source-hash --format '{{.Repository}}:{{.Tag}} {{.ID}} {{.Size}}' |
+	while read -r line; do log "  image:  $line"; done
