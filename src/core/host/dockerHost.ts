@@ -56,6 +56,11 @@ export class DockerHost {
     return list.map(toContainerInfo).sort((a, b) => a.name.localeCompare(b.name));
   }
 
+  /** Names only (one API call), for uniqueness checks. */
+  checkpointNames(containerId: string): Promise<string[]> {
+    return apiListCheckpoints(this.docker.getContainer(containerId));
+  }
+
   /**
    * Checkpoints of a container with size and age when Cryo may read Docker's folders,
    * names only (from the API) otherwise.

@@ -1,0 +1,34 @@
+import * as vscode from 'vscode';
+import { checkpointCommand } from './checkpoint.js';
+import type { CommandContext } from './context.js';
+import { deleteCheckpointCommand } from './deleteCheckpoint.js';
+import { openDocsCommand, refreshCommand, showCapabilitiesCommand } from './hostCommands.js';
+import { restoreCommand } from './restore.js';
+
+/** Every command id in package.json `contributes.commands` is registered here, and only here. */
+export const COMMAND_IDS = [
+  'cryo.hosts.refresh',
+  'cryo.host.showCapabilities',
+  'cryo.container.checkpoint',
+  'cryo.container.checkpointLeaveRunning',
+  'cryo.checkpoint.restore',
+  'cryo.checkpoint.delete',
+  'cryo.openDocs',
+  'cryo.showLog',
+] as const;
+
+export type CommandId = (typeof COMMAND_IDS)[number];
+
+export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
+  const handlers: Record<CommandId, (...args: never[]) => unknown> = {
+    'cryo.hosts.refresh': refreshCommand(ctx),
+    'cryo.host.showCapabilities': showCapabilitiesCommand(ctx),
+    'cryo.container.checkpoint': checkpointCommand(ctx, false),
+    'cryo.container.checkpointLeaveRunning': checkpointCommand(ctx, true),
+    'cryo.checkpoint.restore': restoreCommand(ctx),
+    'cryo.checkpoint.delete': deleteCheckpointCommand(ctx),
+    'cryo.openDocs': openDocsCommand(ctx),
+    'cryo.showLog': () => ctx.log.show(),
+  };
+  return COMMAND_IDS.map((id) => vscode.commands.registerCommand(id, handlers[id]));
+}

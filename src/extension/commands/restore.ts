@@ -1,0 +1,49 @@
+import * as vscode from 'vscode';
+import { restoreContainer } from '../../core/index.js';
+import type { CheckpointNode, ContainerNode } from '../tree/nodes.js';
+import { reportError, withCancellableProgress } from '../ui/progress.js';
+import type { CommandContext } from './context.js';
+import { pickCheckpoint, type PickedCheckpoint } from './pickers.js';
+
+/**
+ * Restore from a checkpoint node, from a stopped container (pick one of its checkpoints),
+ * or from the palette (pick any checkpoint). A running container is stopped first, after
+ * the user agrees, since Docker restores only into a stopped container.
+ */
+export function restoreCommand(ctx: CommandContext) {
+  return async (node?: CheckpointNode | ContainerNode): Promise<void> => {
+    let target: PickedCheckpoint | undefined;
+    if (node?.kind === 'checkpoint') target = { host: node.host, info: node.container, checkpoint: node.info.name };
+    else if (node?.kind === 'container') target = await pickCheckpoint(ctx, `Checkpoint of ${node.info.name} to restore`, { host: node.host, info: node.info });
+    else target = await pickCheckpoint(ctx, 'Checkpoint to restore');
+    if (!target) return;
+    const t = target;
+    const what = `restore of ${t.info.name} from ${t.checkpoint}`;
+    try {
+      const live = await t.host.docker.getContainer(t.info.id).inspect();
+      if (live.State.Running) {
+        const stop = 'Stop and Restore';
+        const answer = await vscode.window.showWarningMessage(
+          `${t.info.name} is running. Stop it and restore checkpoint ${t.checkpoint}? Its current state since then is lost.`,
+          { modal: true },
+          stop,
+        );
+        if (answer !== stop) return;
+      }
+      const record = await withCancellableProgress(`Cryo: restoring ${t.info.name}`, async (say, signal) => {
+        if (live.State.Running) {
+          say('Stopping the container');
+          await t.host.docker.getContainer(t.info.id).stop({ t: 5 });
+        }
+        say(`Restoring ${t.checkpoint}`);
+        return restoreContainer(t.host, t.info.id, t.checkpoint, { signal }, ctx.store);
+      });
+      ctx.log.info(`Restored ${record.container} from ${record.checkpointName} on ${record.host} in ${record.wallMs.toFixed(0)} ms`);
+      void vscode.window.showInformationMessage(`Cryo: ${record.container} restored from ${record.checkpointName} in ${(record.wallMs / 1000).toFixed(2)} s.`);
+    } catch (e) {
+      await reportError(ctx.log, what, e);
+    } finally {
+      ctx.refresh.request();
+    }
+  };
+}

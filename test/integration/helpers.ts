@@ -1,0 +1,54 @@
+import { execa } from 'execa';
+import type { DockerHost } from '../../src/core/index.js';
+
+/**
+ * Real containers on a real daemon for the integration tests. Every container gets a
+ * unique name with the cryo-it- prefix and is force-removed by the test that made it.
+ */
+export function uniqueName(prefix: string): string {
+  return `cryo-it-${prefix}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+}
+
+export async function runContainer(host: DockerHost, image: string, name: string, cmd?: string[]): Promise<string> {
+  const c = await host.docker.createContainer({ Image: image, name, ...(cmd ? { Cmd: cmd } : {}), HostConfig: { NetworkMode: 'none' } });
+  await c.start();
+  return c.id;
+}
+
+export async function removeContainer(host: DockerHost, id: string): Promise<void> {
+  await host.docker.getContainer(id).remove({ force: true }).catch(() => undefined);
+}
+
+/** Reads /count from a container, running or stopped, through the archive API (no exec needed). */
+export async function readCount(host: DockerHost, id: string): Promise<number> {
+  const stream = await host.docker.getContainer(id).getArchive({ path: '/count' });
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
+  const tar = Buffer.concat(chunks);
+  const size = parseInt(tar.subarray(124, 136).toString('ascii').replace(/\0.*$/, '').trim(), 8);
+  return Number(tar.subarray(512, 512 + size).toString('utf8').trim());
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export async function isRunning(host: DockerHost, id: string): Promise<boolean> {
+  return (await host.docker.getContainer(id).inspect()).State.Running;
+}
+
+/** containerd's leftover restore copies on this machine. */
+export async function ctrdLeftovers(): Promise<string[]> {
+  const r = await execa('find', ['/tmp', '-mindepth', '1', '-maxdepth', '1', '-name', 'ctrd-checkpoint*'], { reject: false });
+  return String(r.stdout).split('\n').filter(Boolean);
+}
