@@ -35,8 +35,8 @@ export async function restoreContainer(
 ): Promise<RestoreRecord> {
   assertValidName('checkpoint', name);
   const c = await resolveContainer(host, ref);
-  if (c.running) throw new UnavailableError(`Container ${c.name} is running: stop it first (a restore starts a stopped container).`);
   await requireCheckpoint(host, c.id, c.name, name);
+  if (c.running) throw new UnavailableError(`Container ${c.name} is running: stop it first (a restore starts a stopped container).`);
   if (opts.signal?.aborted) throw abortError();
 
   const leaksBefore = await containerdLeftovers(host);
