@@ -10,14 +10,15 @@ set -euo pipefail
 log() { echo "[provision] $*"; }
 die() { echo "[provision] ERROR: $*" >&2; exit 1; }
 
-[[ $(id -u) -eq 0 ]] || die "must run as root (CRIU, dockerd and apt-get need it)"
-command -v apt-get >/dev/null && command -v dpkg-query >/dev/null ||
-	die "needs a Debian-like system (apt-get, dpkg-query not found)"
-
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # /usr/local/sbin first: our CRIU must win over any distro criu, for us and for the
 # dockerd we start (runc looks criu up on the PATH it inherits).
 export PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+((EUID == 0)) || die "must run as root (CRIU, dockerd and apt-get need it)"
+if ! command -v apt-get >/dev/null || ! command -v dpkg-query >/dev/null; then
+	die "needs a Debian-like system (apt-get, dpkg-query not found)"
+fi
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export DEBIAN_FRONTEND=noninteractive
 DOCKER=/usr/bin/docker # the daemon's own 20.10 client (a newer CLI may sit in /usr/local/bin)
 SOCK=unix:///var/run/docker.sock
@@ -178,6 +179,16 @@ docker_up() { "$DOCKER" -H "$SOCK" info >/dev/null 2>&1; }
 
 if docker_up; then
 	log "docker: daemon already answers on $SOCK"
+	# runc finds criu on the PATH dockerd was started with: a daemon started before CRIU
+	# was installed (or with a PATH lacking /usr/local/sbin) fails every checkpoint.
+	dpid=$(cat /var/run/docker.pid 2>/dev/null || true)
+	dpath=$(tr '\0' '\n' <"/proc/${dpid:-0}/environ" 2>/dev/null | sed -n 's/^PATH=//p' || true)
+	if [[ -n $dpath ]]; then
+		dcriu=$(PATH=$dpath command -v criu || true)
+		if [[ -z $dcriu ]] || ! criu_works "$dcriu"; then
+			log "WARNING: the running dockerd's PATH ($dpath) has no criu that passes 'criu check' (found: ${dcriu:-none}); checkpoints will fail until dockerd is restarted with /usr/local/sbin on its PATH"
+		fi
+	fi
 else
 	log "docker: starting dockerd (log: /var/log/cryo-dockerd.log)"
 	# setsid: the daemon must outlive this script and its caller's process group.
