@@ -31,7 +31,10 @@ if (existsSync('src/cli/main.ts')) {
   builds.push(esbuild.build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.mjs', format: 'esm', banner: { js: "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);" } }));
 }
 if (existsSync('test/suite/index.ts')) {
-  builds.push(esbuild.build({ ...common, entryPoints: ['test/suite/index.ts'], outfile: 'dist/test/suite/index.cjs', format: 'cjs', define: { 'import.meta.url': 'importMetaUrl' }, banner: { js: "const importMetaUrl = require('url').pathToFileURL(__filename).href;" } }));
+  // The extension-host suite: mocha stays external (resolved from node_modules at run time).
+  for (const name of ['index', 'tests']) {
+    builds.push(esbuild.build({ ...common, external: [...common.external, 'mocha'], entryPoints: [`test/suite/${name}.ts`], outfile: `dist/test/suite/${name}.cjs`, format: 'cjs' }));
+  }
 }
 if (existsSync('webview/build.mjs')) {
   builds.push(import('../webview/build.mjs').then((m) => m.buildWebview({ production })));
