@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Runs every Cryo test on a fresh Debian 12 machine as root: provisions the hosts the tests
+# use (Docker + CRIU, a second daemon behind a private sshd, code-server + chromium), builds
+# the extension, then unit, integration, extension-host and UI tests. `npm test` runs this;
+# so does .ci/run. Each phase's output is kept under artifacts/test-logs/.
+#
+# CRYO_SKIP_PROVISION=1 skips the provisioning (for a quick re-run on a provisioned machine).
+# CRYO_VM=1 also boots the stock-kernel VM host and runs the tests that need it.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+logs="$repo/artifacts/test-logs"
+mkdir -p "$logs"
+passed=0
+failed=0
+failures=()
+
+say() { printf '\n==== %s\n' "$*"; }
+
+# Runs one phase, tees its output, and adds its node:test / mocha counts to the totals.
+phase() {
+  local name=$1
+  shift
+  say "$name"
+  local log="$logs/$name.log" rc=0
+  "$@" 2>&1 | tee "$log" || rc=$?
+  local p f
+  p=$(grep -E '^# pass [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')
+  f=$(grep -E '^# fail [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')
+  # mocha's spec reporter (extension-host suite) says "N passing" / "N failing".
+  p=$((p + $(grep -Eo '[0-9]+ passing' "$log" | awk '{s+=$1} END {print s+0}')))
+  f=$((f + $(grep -Eo '[0-9]+ failing' "$log" | awk '{s+=$1} END {print s+0}')))
+  passed=$((passed + p))
+  failed=$((failed + f))
+  if [ "$rc" -ne 0 ]; then
+    failures+=("$name (exit $rc)")
+    [ "$f" -gt 0 ] || failed=$((failed + 1)) # a phase that died before counting still fails
+  fi
+}
+
+if [ "${CRYO_SKIP_PROVISION:-0}" != 1 ]; then
+  say provision
+  bash scripts/provision/host.sh
+  bash scripts/provision/host-b.sh
+  bash scripts/provision/code-server.sh
+fi
+
+say build
+npm ci --no-audit --no-fund
+npm run typecheck
+npm run build
+npx vsce package --no-dependencies -o cryo.vsix
+
+phase unit npm run test:unit
+phase integration npm run test:integration
+phase extension-host node test/e2e/run-extension-host-tests.mjs
+phase ui node test/e2e/run.mjs
+if [ "${CRYO_VM:-0}" = 1 ]; then
+  phase vm bash scripts/vm/test.sh
+fi
+
+say summary
+[ ${#failures[@]} -eq 0 ] || printf 'failed phases: %s\n' "${failures[*]}"
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ ${#failures[@]} -eq 0 ]
