@@ -1,5 +1,6 @@
+import { spawn } from 'node:child_process';
 import { execa } from 'execa';
-import type { CommandRunner, RunOptions, RunResult } from './runner.js';
+import type { CommandRunner, RunOptions, RunResult, StreamingCommand } from './runner.js';
 
 /** Runs commands on this machine with execa (no shell). */
 export class LocalRunner implements CommandRunner {
@@ -16,9 +17,29 @@ export class LocalRunner implements CommandRunner {
     return { stdout: Buffer.from(r.stdout as Uint8Array), stderr: Buffer.from(r.stderr as Uint8Array).toString('utf8'), exitCode: r.exitCode };
   }
 
+  spawnStream(argv: readonly string[], options: Pick<RunOptions, 'signal' | 'privileged'> = {}): StreamingCommand {
+    const [file, ...args] = this.withPrivilege(argv, options.privileged);
+    if (!file) throw new Error('empty command');
+    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], ...(options.signal ? { signal: options.signal } : {}) });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      if (stderr.length < 64_000) stderr += d.toString('utf8');
+    });
+    // A consumer that stops reading early must not crash the process with EPIPE.
+    child.stdin.on('error', () => undefined);
+    const done = new Promise<{ exitCode: number; stderr: string }>((resolve) => {
+      child.on('error', (e) => resolve({ exitCode: 127, stderr: `${stderr}${e.message}` }));
+      child.on('close', (code, sig) => resolve({ exitCode: code ?? (sig ? 128 : 1), stderr }));
+    });
+    return { stdin: child.stdin, stdout: child.stdout, done, kill: () => child.kill('SIGKILL') };
+  }
+
+  private withPrivilege(argv: readonly string[], privileged?: boolean): string[] {
+    return privileged && !this.isRoot ? ['sudo', '-n', '--', ...argv] : [...argv];
+  }
+
   private async exec(argv: readonly string[], options: RunOptions, encoding: 'utf8' | 'buffer') {
-    const full = options.privileged && !this.isRoot ? ['sudo', '-n', '--', ...argv] : [...argv];
-    const [file, ...args] = full;
+    const [file, ...args] = this.withPrivilege(argv, options.privileged);
     if (!file) throw new Error('empty command');
     const r = await execa(file, args, {
       reject: false,

@@ -19,6 +19,15 @@ export interface RunResult {
   exitCode: number;
 }
 
+/** A command whose stdin/stdout are streams: moving checkpoints and images between hosts. */
+export interface StreamingCommand {
+  stdin: NodeJS.WritableStream;
+  stdout: NodeJS.ReadableStream;
+  /** Settles when the process ends, with its exit code and stderr text (never rejects). */
+  done: Promise<{ exitCode: number; stderr: string }>;
+  kill(): void;
+}
+
 export interface CommandRunner {
   /** A short description for messages, e.g. "local" or "ssh root@host:2222". */
   readonly where: string;
@@ -26,6 +35,8 @@ export interface CommandRunner {
   run(argv: readonly string[], options?: RunOptions): Promise<RunResult>;
   /** Like run, but returns stdout as raw bytes (binary files such as CRIU's stats-dump). */
   runBinary(argv: readonly string[], options?: RunOptions): Promise<{ stdout: Buffer; stderr: string; exitCode: number }>;
+  /** Starts argv with piped stdin/stdout, for data too large to buffer. */
+  spawnStream(argv: readonly string[], options?: Pick<RunOptions, 'signal' | 'privileged'>): StreamingCommand;
 }
 
 export class CommandError extends Error {
