@@ -1,3 +1,4 @@
+import type { MigrationRecord } from './migrate/types.js';
 import type { CriuDumpStats } from './stats/criuStats.js';
 
 export type EngineId = 'docker' | 'runc';
@@ -39,7 +40,8 @@ export interface RestoreRecord {
   tags?: Record<string, string | number | boolean>;
 }
 
-export type RunRecord = CheckpointRecord | RestoreRecord;
+export type RunRecord = CheckpointRecord | RestoreRecord | MigrationRecord;
+export type { MigrationRecord };
 
 export function newRecordId(now: Date = new Date()): string {
   return `${now.toISOString().replace(/[-:.TZ]/g, '')}-${Math.random().toString(36).slice(2, 8)}`;

@@ -24,8 +24,10 @@ export async function createCheckpoint(container: Docker.Container, name: string
 }
 
 export async function listCheckpoints(container: Docker.Container): Promise<string[]> {
-  const list = await withCheckpoints(container).listCheckpoint({});
-  return (list ?? []).map((c) => c.Name);
+  const list: unknown = await withCheckpoints(container).listCheckpoint({});
+  // With no checkpoints, Docker 20.10 answers a body dockerode does not parse as JSON
+  // (a Buffer); only a real array carries names.
+  return Array.isArray(list) ? (list as DockerCheckpoint[]).map((c) => c.Name) : [];
 }
 
 export async function deleteCheckpoint(container: Docker.Container, name: string): Promise<void> {

@@ -1,0 +1,61 @@
+import { dirname } from 'node:path/posix';
+import type { DockerHost } from '../host/dockerHost.js';
+import { countBytes } from './streams.js';
+
+/** Docker's change kinds (GET /containers/{id}/changes). */
+export const CHANGE_MODIFIED = 0;
+export const CHANGE_ADDED = 1;
+export const CHANGE_DELETED = 2;
+
+export interface Change {
+  Path: string;
+  Kind: number;
+}
+
+export interface CopyPlan {
+  /** Paths whose archives are copied; each goes into its parent folder on the target. */
+  copy: string[];
+  /** Deleted paths cannot be replayed through the archive API; they are reported. */
+  deleted: string[];
+}
+
+/**
+ * From `docker diff` to the fewest archive copies: an added folder is copied whole
+ * (its children come with it), a modified path only when nothing below it changed
+ * (so "C /" never copies the whole filesystem).
+ */
+export function planFsCopy(changes: readonly Change[]): CopyPlan {
+  const paths = changes.map((c) => c.Path);
+  const kinds = new Map(changes.map((c) => [c.Path, c.Kind]));
+  const hasDescendant = (p: string) => paths.some((q) => q !== p && q.startsWith(p === '/' ? '/' : `${p}/`));
+  const addedAncestor = (p: string) => {
+    for (let d = dirname(p); d !== '/' && d !== '.'; d = dirname(d)) if (kinds.get(d) === CHANGE_ADDED) return true;
+    return false;
+  };
+  const copy: string[] = [];
+  const deleted: string[] = [];
+  for (const c of changes) {
+    if (c.Kind === CHANGE_DELETED) {
+      if (!addedAncestor(c.Path)) deleted.push(c.Path);
+    } else if (c.Kind === CHANGE_ADDED) {
+      if (!addedAncestor(c.Path)) copy.push(c.Path);
+    } else if (!hasDescendant(c.Path) && !addedAncestor(c.Path)) {
+      copy.push(c.Path);
+    }
+  }
+  return { copy: copy.sort(), deleted: deleted.sort() };
+}
+
+/** Copies the planned paths from the (stopped) source container into the created target one. */
+export async function copyFsChanges(source: DockerHost, sourceId: string, target: DockerHost, targetId: string, plan: CopyPlan, signal?: AbortSignal): Promise<number> {
+  let bytes = 0;
+  for (const path of plan.copy) {
+    if (signal?.aborted) throw Object.assign(new Error('Cancelled'), { name: 'AbortError' });
+    const archive = (await source.docker.getContainer(sourceId).getArchive({ path })) as NodeJS.ReadableStream;
+    const counted = countBytes((n) => (bytes += n));
+    archive.pipe(counted);
+    // Streamed from daemon to daemon: no copy of a large file lands on this machine.
+    await target.docker.getContainer(targetId).putArchive(counted, { path: dirname(path) });
+  }
+  return bytes;
+}

@@ -1,0 +1,31 @@
+import type { EngineId } from '../records.js';
+import type { CriuDumpStats } from '../stats/criuStats.js';
+
+export type MigrationPhase = 'preflight' | 'image' | 'create' | 'checkpoint' | 'filesystem' | 'transfer' | 'restore' | 'verify' | 'cleanup';
+
+/** One migration, as recorded in the results store next to checkpoint and restore runs. */
+export interface MigrationRecord {
+  kind: 'migration';
+  id: string;
+  /** The source host (every record kind has `host`, so filters work across kinds). */
+  host: string;
+  source: string;
+  target: string;
+  container: string;
+  targetContainer?: string;
+  startedAt: string;
+  memoryBytes?: number;
+  engine?: EngineId;
+  criu?: CriuDumpStats;
+  phasesMs: Partial<Record<MigrationPhase, number>>;
+  bytes: { image: number; filesystem: number; checkpoint: number };
+  /** Source frozen -> target running. */
+  downtimeMs?: number;
+  totalMs: number;
+  outcome: 'ok' | 'failed' | 'cancelled';
+  error?: string;
+  failedPhase?: MigrationPhase;
+  sourceAfterFailure?: 'untouched' | 'restored' | 'stopped';
+  warnings: string[];
+  tags?: Record<string, string | number | boolean>;
+}

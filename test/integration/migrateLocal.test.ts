@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { DockerHost, LocalRunner, migrateContainer, MigrationFailedError, PreflightError, ResultsStore } from '../../src/core/index.js';
+import { connectDocker, parseEndpoint } from '../../src/core/docker/connect.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { isRunning, readCount, removeContainer, runContainer, uniqueName, waitFor } from './helpers.js';
+
+/**
+ * Migration between two real daemons on this machine (the default one and daemon B from
+ * scripts/provision/host-b.sh), both with real CRIU. The SSH variant is in sshHost tests.
+ */
+const a = DockerHost.local('local');
+const b = new DockerHost('host-b', 'unix:///run/docker-b.sock', connectDocker(parseEndpoint('unix:///run/docker-b.sock')), new LocalRunner());
+let storeDir: string;
+let store: ResultsStore;
+const made: [DockerHost, string][] = [];
+
+// Writes a marker file once, then counts: the marker checks file-system carry-over.
+const CMD = ['/bin/sh', '-c', 'echo "marker-$$-$(date +%s)" > /marker.txt; exec /bin/sh /counter.sh'];
+
+async function readFile(host: DockerHost, id: string, path: string): Promise<string> {
+  const stream = await host.docker.getContainer(id).getArchive({ path });
+  const chunks: Buffer[] = [];
+  for await (const c of stream as AsyncIterable<Buffer>) chunks.push(c);
+  const tar = Buffer.concat(chunks);
+  const size = parseInt(tar.subarray(124, 136).toString('ascii').replace(/\0.*$/, '').trim(), 8);
+  return tar.subarray(512, 512 + size).toString('utf8');
+}
+
+async function idOn(host: DockerHost, name: string): Promise<string> {
+  return (await host.docker.getContainer(name).inspect()).Id;
+}
+
+before(async () => {
+  storeDir = await mkdtemp(join(tmpdir(), 'cryo-mig-'));
+  store = new ResultsStore(join(storeDir, 'results.jsonl'));
+  const caps = await b.capabilities();
+  assert.ok(caps.docker.ok && caps.engines.runc.ok, `daemon B must be up (scripts/provision/host-b.sh): ${caps.docker.reason}`);
+});
+
+after(async () => {
+  for (const [h, id] of made) await removeContainer(h, id);
+  await rm(storeDir, { recursive: true, force: true });
+});
+
+test('A -> B -> A: the counter continues from the frozen value and the files come along', async () => {
+  const name = uniqueName('mig');
+  const srcId = await runContainer(a, 'cryo-counter:latest', name, CMD);
+  made.push([a, srcId]);
+  await waitFor('counter >= 10', async () => ((await readCount(a, srcId)) >= 10 ? true : undefined));
+  const marker = await readFile(a, srcId, '/marker.txt');
+
+  const phases: string[] = [];
+  const rec = await migrateContainer(a, b, name, { onPhase: (p) => phases.push(p) }, store);
+  assert.equal(rec.outcome, 'ok');
+  assert.deepEqual(phases, ['preflight', 'image', 'create', 'checkpoint', 'filesystem', 'transfer', 'restore', 'verify']);
+  const frozenAt = await readCount(a, srcId);
+  assert.equal(await isRunning(a, srcId), false, 'the source is kept, stopped');
+  const bId = await idOn(b, name);
+  made.push([b, bId]);
+  assert.ok(await isRunning(b, bId));
+  const t0 = Date.now();
+  const next = await waitFor('B counts past the freeze', async () => {
+    const v = await readCount(b, bId);
+    return v > frozenAt ? v : undefined;
+  });
+  assert.ok(next <= frozenAt + (Date.now() - t0) / 200 + 10, `continued from ${frozenAt}, not restarted (got ${next})`);
+  assert.equal(await readFile(b, bId, '/marker.txt'), marker);
+  assert.ok(rec.bytes.checkpoint > 0 && rec.bytes.filesystem > 0);
+  assert.ok((rec.downtimeMs ?? 0) > 0 && rec.totalMs >= (rec.downtimeMs ?? 0));
+
+  // And back: the name on A is still taken by the stopped source, so use another.
+  const backName = `${name}-back`;
+  const back = await migrateContainer(b, a, name, { targetName: backName, removeSource: true }, store);
+  assert.equal(back.outcome, 'ok');
+  const backId = await idOn(a, backName);
+  made.push([a, backId]);
+  const v = await readCount(a, backId);
+  await waitFor('A counts on', async () => ((await readCount(a, backId)) > v ? true : undefined));
+  assert.ok(v >= frozenAt);
+  assert.equal(await readFile(a, backId, '/marker.txt'), marker);
+  await assert.rejects(b.docker.getContainer(bId).inspect(), 'removeSource removed the container on B');
+  const recorded = (await store.readAll()).filter((r) => r.kind === 'migration');
+  assert.equal(recorded.length, 2);
+});
+
+test('a preflight refusal (name taken on the target) leaves the source running and touches nothing', async () => {
+  const name = uniqueName('pre');
+  const srcId = await runContainer(a, 'cryo-counter:latest', name);
+  made.push([a, srcId]);
+  const blocker = await runContainer(b, 'cryo-counter:latest', name);
+  made.push([b, blocker]);
+  await assert.rejects(migrateContainer(a, b, name), (e: Error) => e instanceof MigrationFailedError && e.sourceState === 'untouched' && /already exists on host-b/.test(e.message));
+  assert.ok(await isRunning(a, srcId));
+  assert.deepEqual(await a.checkpointNames(srcId), []);
+});
+
+test('a failure after the freeze restores the source, which continues, and cleans the target', async () => {
+  const name = uniqueName('rb');
+  const srcId = await runContainer(a, 'cryo-counter:latest', name);
+  made.push([a, srcId]);
+  await waitFor('counter >= 5', async () => ((await readCount(a, srcId)) >= 5 ? true : undefined));
+  const bRoot = (await b.capabilities()).raw.docker.rootDir ?? '/var/lib/docker-b';
+  // Sabotage between transfer and restore: the checkpoint vanishes on the target.
+  const sabotage = async (phase: string) => {
+    if (phase !== 'restore') return;
+    const id = await idOn(b, name);
+    await execa('rm', ['-rf', `${bRoot}/containers/${id}/checkpoints`]);
+  };
+  let frozenAt = 0;
+  await assert.rejects(
+    migrateContainer(a, b, name, {
+      onPhase: (p) => {
+        if (p === 'filesystem') void readCount(a, srcId).then((v) => (frozenAt = v));
+        if (p === 'restore') return void sabotage(p);
+      },
+    }),
+    (e: Error) => e instanceof MigrationFailedError && e.phase === 'restore' && e.sourceState === 'restored',
+  );
+  assert.ok(await isRunning(a, srcId), 'the source runs again');
+  const v = await readCount(a, srcId);
+  assert.ok(v >= frozenAt && frozenAt >= 5, `continues from ${frozenAt} (now ${v})`);
+  await assert.rejects(b.docker.getContainer(name).inspect(), 'no partial container left on B');
+});
+
+test('preflight errors list every problem at once', async () => {
+  const e = new PreflightError(['one', 'two']);
+  assert.match(e.message, /- one\n- two/);
+});
