@@ -3,6 +3,7 @@ import { checkpointCommand } from './checkpoint.js';
 import type { CommandContext } from './context.js';
 import { deleteCheckpointCommand } from './deleteCheckpoint.js';
 import { openDocsCommand, refreshCommand, showCapabilitiesCommand } from './hostCommands.js';
+import { migrateCommand } from './migrate.js';
 import { restoreCommand } from './restore.js';
 
 /** Every command id in package.json `contributes.commands` is registered here, and only here. */
@@ -13,6 +14,7 @@ export const COMMAND_IDS = [
   'cryo.container.checkpointLeaveRunning',
   'cryo.checkpoint.restore',
   'cryo.checkpoint.delete',
+  'cryo.container.migrate',
   'cryo.openDocs',
   'cryo.showLog',
 ] as const;
@@ -27,6 +29,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     'cryo.container.checkpointLeaveRunning': checkpointCommand(ctx, true),
     'cryo.checkpoint.restore': restoreCommand(ctx),
     'cryo.checkpoint.delete': deleteCheckpointCommand(ctx),
+    'cryo.container.migrate': migrateCommand(ctx),
     'cryo.openDocs': openDocsCommand(ctx),
     'cryo.showLog': () => ctx.log.show(),
   };

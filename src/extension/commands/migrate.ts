@@ -1,0 +1,68 @@
+import * as vscode from 'vscode';
+import { formatBytes, migrateContainer, MigrationFailedError, phaseTitle, type DockerHost, type MigrationPhase, type MigrationRecord } from '../../core/index.js';
+import type { ContainerNode } from '../tree/nodes.js';
+import { reportError, withCancellableProgress } from '../ui/progress.js';
+import type { CommandContext } from './context.js';
+import { pickContainer, type PickedContainer } from './pickers.js';
+
+const PHASES: MigrationPhase[] = ['preflight', 'image', 'create', 'checkpoint', 'filesystem', 'transfer', 'restore', 'verify'];
+
+/**
+ * "Migrate Container…": pick the container and the target host, confirm a summary
+ * (with the downtime past runs suggest), then run phase by phase with cancel.
+ */
+export function migrateCommand(ctx: CommandContext) {
+  return async (node?: ContainerNode): Promise<void> => {
+    const source: PickedContainer | undefined = node ? { host: node.host, info: node.info } : await pickContainer(ctx, (c) => c.state === 'running', 'Container to migrate');
+    if (!source) return;
+    const targets = ctx.hosts.all().filter((h) => h !== source.host);
+    if (targets.length === 0) {
+      void vscode.window.showWarningMessage('Cryo: there is no other host to migrate to. Add one with "Cryo: Add Docker Host…".');
+      return;
+    }
+    const target = await pickTarget(targets);
+    if (!target) return;
+    const go = 'Migrate';
+    const summary = await describe(ctx, source, target);
+    if ((await vscode.window.showInformationMessage(summary, { modal: true }, go)) !== go) return;
+    const removeSource = vscode.workspace.getConfiguration('cryo').get<boolean>('migration.removeSource', false);
+    try {
+      const rec = await withCancellableProgress(`Cryo: migrating ${source.info.name} to ${target.name}`, (say, signal) =>
+        migrateContainer(source.host, target, source.info.id, { signal, removeSource, onPhase: (p) => say(`${PHASES.indexOf(p) + 1}/${PHASES.length} ${phaseTitle(p)}`) }, ctx.store),
+      );
+      ctx.log.info(`Migration ${rec.container} ${rec.source} -> ${rec.target}: ${JSON.stringify({ phasesMs: rec.phasesMs, bytes: rec.bytes, downtimeMs: rec.downtimeMs })}`);
+      for (const w of rec.warnings) ctx.log.warn(w);
+      void vscode.window.showInformationMessage(
+        `Cryo: ${rec.container} now runs on ${rec.target} (downtime ${((rec.downtimeMs ?? 0) / 1000).toFixed(2)} s, ${formatBytes(rec.bytes.checkpoint + rec.bytes.filesystem + rec.bytes.image)} moved).` +
+          (removeSource ? '' : ` The source is kept, stopped, on ${rec.source}.`),
+      );
+    } catch (e) {
+      if (e instanceof MigrationFailedError) ctx.log.error(`Migration failed in phase ${e.phase}; source ${e.sourceState}. ${e.detail}`);
+      await reportError(ctx.log, `migration of ${source.info.name}`, e);
+    } finally {
+      ctx.refresh.request();
+    }
+  };
+}
+
+async function pickTarget(targets: readonly DockerHost[]): Promise<DockerHost | undefined> {
+  if (targets.length === 1) return targets[0];
+  const picked = await vscode.window.showQuickPick(
+    targets.map((h) => ({ label: h.name, description: h.endpoint, host: h })),
+    { placeHolder: 'Target host' },
+  );
+  return picked?.host;
+}
+
+/** What will move, and what the last comparable migrations cost. */
+async function describe(ctx: CommandContext, source: PickedContainer, target: DockerHost): Promise<string> {
+  const past = (await ctx.store.readAll()).filter((r): r is MigrationRecord => r.kind === 'migration' && r.outcome === 'ok' && r.source === source.host.name && r.target === target.name);
+  const last = past.slice(-5).map((r) => r.downtimeMs ?? 0).sort((a, b) => a - b);
+  const expected = last.length ? `Past migrations ${source.host.name} → ${target.name}: downtime median ${(last[Math.floor(last.length / 2)]! / 1000).toFixed(2)} s over ${last.length} run(s).` : 'No past migration between these hosts to estimate the downtime from.';
+  return [
+    `Migrate ${source.info.name} (${source.info.image}) from ${source.host.name} to ${target.name}?`,
+    'Cryo checks both hosts first, copies the image if needed, then freezes the container, copies its changed files and memory, and restores it on the target.',
+    `The source container is ${vscode.workspace.getConfiguration('cryo').get<boolean>('migration.removeSource', false) ? 'removed' : 'kept, stopped'} afterwards; on any failure it is restored where it was.`,
+    expected,
+  ].join('\n\n');
+}
