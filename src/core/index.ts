@@ -18,3 +18,5 @@ export * from './migrate/types.js';
 export { PreflightError } from './migrate/preflight.js';
 export { planTargetContainer } from './migrate/containerSpec.js';
 export { planFsCopy } from './migrate/fsDiff.js';
+export * from './scheduler/scheduler.js';
+export * from './scheduler/costModel.js';

@@ -17,7 +17,10 @@ export interface CheckpointRecord {
   options: { leaveRunning: boolean; preDump: boolean };
   checkpointName: string;
   startedAt: string;
+  /** Time the engine took (the freeze and dump), without the wait for the scheduler. */
   wallMs: number;
+  /** Time spent waiting for the host's scheduler before the engine started. */
+  queuedMs?: number;
   criu?: CriuDumpStats;
   imageBytes?: number;
   outcome: 'ok' | 'failed' | 'cancelled';

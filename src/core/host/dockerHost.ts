@@ -6,6 +6,10 @@ import { LocalRunner } from '../exec/localRunner.js';
 import type { CommandRunner } from '../exec/runner.js';
 import { probeHost } from '../probe/probeHost.js';
 import type { CapabilityReport } from '../probe/capabilities.js';
+import { CheckpointHistory } from '../scheduler/history.js';
+import { Scheduler } from '../scheduler/scheduler.js';
+import { connectSshDocker } from '../ssh/sshDocker.js';
+import { sshTargetFromEndpoint, type SshOptions } from '../ssh/target.js';
 import { parseCheckpointListing, type CheckpointInfo, type ContainerInfo, toContainerInfo } from './listing.js';
 
 export const DEFAULT_CRYO_STATE_DIR = '/var/lib/cryo';
@@ -17,6 +21,9 @@ export const DEFAULT_CRYO_STATE_DIR = '/var/lib/cryo';
 export class DockerHost {
   private report?: Promise<CapabilityReport>;
   private rootDir?: string;
+  /** Every checkpoint on this host waits its turn here (replaceable, e.g. by benchmarks). */
+  scheduler = new Scheduler({ concurrency: 2, policy: 'sjf' });
+  readonly history: CheckpointHistory;
 
   constructor(
     readonly name: string,
@@ -24,11 +31,30 @@ export class DockerHost {
     readonly docker: Docker,
     readonly runner: CommandRunner,
     readonly cryoStateDir: string = DEFAULT_CRYO_STATE_DIR,
-  ) {}
+    /** Releases what the host holds (an SSH host: its ssh processes). */
+    private readonly onDispose?: () => Promise<void>,
+  ) {
+    this.history = new CheckpointHistory(name);
+  }
 
   /** The local daemon (DOCKER_HOST if it is a unix/tcp URL, else the default socket). */
   static local(name = 'local', endpoint = localEndpoint()): DockerHost {
     return new DockerHost(name, endpoint, connectDocker(parseEndpoint(endpoint)), new LocalRunner());
+  }
+
+  /**
+   * A host reached with the system ssh client: `ssh://user@host[:port]`. The Docker API goes
+   * through `docker system dial-stdio` there and commands through an SshRunner, all over one
+   * shared SSH connection. dispose() closes it.
+   */
+  static ssh(name: string, endpoint: string, options: SshOptions = {}): DockerHost {
+    const c = connectSshDocker(sshTargetFromEndpoint(endpoint), options);
+    return new DockerHost(name, endpoint, c.docker, c.runner, DEFAULT_CRYO_STATE_DIR, c.dispose);
+  }
+
+  /** Closes connections the host holds; the host is unusable afterwards. */
+  async dispose(): Promise<void> {
+    await this.onDispose?.();
   }
 
   /** Capabilities are probed once and cached; refresh() forgets them. */

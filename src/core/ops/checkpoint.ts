@@ -61,8 +61,10 @@ export async function checkpointContainer(host: DockerHost, ref: string, opts: C
 
   const memoryBytes = await memoryInUse(host, c.id);
   const ctx = await host.engineContext();
+  await host.history.seed(store);
+  const requested = performance.now();
   const started = new Date();
-  const t0 = performance.now();
+  let t0 = requested;
   const base = {
     kind: 'checkpoint' as const,
     id: newRecordId(started),
@@ -79,21 +81,26 @@ export async function checkpointContainer(host: DockerHost, ref: string, opts: C
   };
   let record: CheckpointRecord;
   try {
-    opts.onPhase?.(`Checkpointing with the ${engineId} engine`);
-    const result = await ENGINES[engineId].checkpoint(ctx, {
-      containerId: c.id,
-      name: opts.name,
-      leaveRunning: opts.leaveRunning,
-      ...(opts.signal ? { signal: opts.signal } : {}),
-    });
+    opts.onPhase?.('Waiting for other checkpoints on this host');
+    const cost = host.history.expectedMs(engineId, memoryBytes);
+    const result = await host.scheduler.run(
+      cost,
+      () => {
+        t0 = performance.now();
+        opts.onPhase?.(`Checkpointing with the ${engineId} engine`);
+        return ENGINES[engineId].checkpoint(ctx, { containerId: c.id, name: opts.name, leaveRunning: opts.leaveRunning, ...(opts.signal ? { signal: opts.signal } : {}) });
+      },
+      opts.signal,
+    );
     const wallMs = performance.now() - t0;
     const imageBytes = await sizeOnDisk(host, result.dir);
-    record = { ...base, wallMs, outcome: 'ok', ...(result.criu ? { criu: result.criu } : {}), ...(imageBytes !== undefined ? { imageBytes } : {}) };
+    record = { ...base, wallMs, queuedMs: t0 - requested, outcome: 'ok', ...(result.criu ? { criu: result.criu } : {}), ...(imageBytes !== undefined ? { imageBytes } : {}) };
   } catch (e) {
-    record = { ...base, wallMs: performance.now() - t0, ...outcomeOf(e) };
+    record = { ...base, wallMs: performance.now() - t0, queuedMs: t0 - requested, ...outcomeOf(e) };
     await store?.append(record);
     throw e;
   }
+  host.history.add(record);
   await store?.append(record);
   return record;
 }
