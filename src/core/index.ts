@@ -20,3 +20,6 @@ export { planTargetContainer } from './migrate/containerSpec.js';
 export { planFsCopy } from './migrate/fsDiff.js';
 export * from './scheduler/scheduler.js';
 export * from './scheduler/costModel.js';
+export * from './engines/preDump.js';
+export * from './ssh/index.js';
+export * from './hosts/index.js';

@@ -21,7 +21,11 @@ export interface CheckpointRecord {
   wallMs: number;
   /** Time spent waiting for the host's scheduler before the engine started. */
   queuedMs?: number;
+  /** CRIU stats of the final dump (with pre-dump: only what changed since the last round). */
   criu?: CriuDumpStats;
+  /** Each pre-dump round while the container ran, oldest first. */
+  preDumpRounds?: { wallMs: number; criu?: CriuDumpStats }[];
+  preDumpStop?: string;
   imageBytes?: number;
   outcome: 'ok' | 'failed' | 'cancelled';
   error?: string;

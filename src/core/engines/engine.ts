@@ -2,6 +2,7 @@ import type Docker from 'dockerode';
 import type { CommandRunner } from '../exec/runner.js';
 import type { EngineId } from '../records.js';
 import type { CriuDumpStats } from '../stats/criuStats.js';
+import type { PreDumpRule } from './preDump.js';
 
 /** What an engine needs to know about the host it works on. */
 export interface EngineContext {
@@ -17,13 +18,30 @@ export interface EngineCheckpointRequest {
   containerId: string;
   name: string;
   leaveRunning: boolean;
+  /** Pre-dump rounds while the container runs, before the final dump (runc engine only). */
+  preDump?: PreDumpRule;
+  /** Called after each pre-dump round with its folder (relative to `dir`), e.g. to ship it. */
+  onPreDumpRound?: (round: PreDumpRound) => Promise<void>;
+  /** Called right before the final (freezing) dump starts. */
+  onFinalDump?: () => void;
   /** Checked before the freeze only: interrupting CRIU mid-dump could leave the container frozen. */
   signal?: AbortSignal;
+}
+
+export interface PreDumpRound {
+  index: number;
+  /** Folder of this round, relative to the checkpoint folder (pd1, pd2...). */
+  subdir: string;
+  wallMs: number;
+  criu?: CriuDumpStats;
 }
 
 export interface EngineCheckpointResult {
   /** Folder on the host holding the checkpoint images. */
   dir: string;
+  preDumpRounds?: PreDumpRound[];
+  /** Why pre-dumping stopped, when it ran. */
+  preDumpStop?: string;
   criu?: CriuDumpStats;
   /** Where CRIU's log of this dump is kept on the host, when the engine keeps it. */
   logPath?: string;

@@ -1,6 +1,7 @@
 import { listCheckpoints } from '../docker/checkpointApi.js';
 import { dockerEngine } from '../engines/dockerEngine.js';
-import type { CheckpointEngine } from '../engines/engine.js';
+import type { CheckpointEngine, EngineCheckpointRequest } from '../engines/engine.js';
+import { SINGLE_PRE_DUMP, type PreDumpRule } from '../engines/preDump.js';
 import { runcEngine } from '../engines/runcEngine.js';
 import type { DockerHost } from '../host/dockerHost.js';
 import { assertValidName } from '../names.js';
@@ -13,7 +14,10 @@ import { sizeOnDisk } from './sizes.js';
 export interface CheckpointOptions {
   name: string;
   leaveRunning: boolean;
-  preDump?: boolean;
+  /** true: one pre-dump round before the final dump; a rule: rounds until it says stop. */
+  preDump?: boolean | PreDumpRule;
+  onPreDumpRound?: EngineCheckpointRequest['onPreDumpRound'];
+  onFinalDump?: () => void;
   /** 'auto' picks the fastest engine the host supports. */
   engine?: EngineId | 'auto';
   signal?: AbortSignal;
@@ -53,9 +57,10 @@ export async function checkpointContainer(host: DockerHost, ref: string, opts: C
   const c = await resolveContainer(host, ref);
   if (!c.running) throw new UnavailableError(`Container ${c.name} is ${c.state}: only a running container can be checkpointed.`);
   const report = await host.capabilities();
-  if (opts.preDump && !report.preDump.ok) throw new UnavailableError(`Pre-dump is unavailable on host ${host.name}: ${report.preDump.reason ?? ''}`);
-  if (opts.preDump) throw new UnavailableError('Pre-dump is not implemented yet in this version of Cryo.');
-  const engineId = chooseEngine(report, opts.engine);
+  const preDump = opts.preDump === true ? SINGLE_PRE_DUMP : opts.preDump || undefined;
+  if (preDump && !report.preDump.ok) throw new UnavailableError(`Pre-dump is unavailable on host ${host.name}: ${report.preDump.reason ?? ''}`);
+  if (preDump && opts.engine === 'docker') throw new UnavailableError("Pre-dump needs the runc engine: Docker's checkpoint API has no pre-dump.");
+  const engineId = preDump ? 'runc' : chooseEngine(report, opts.engine);
   const existing = await listCheckpoints(host.docker.getContainer(c.id));
   if (existing.includes(opts.name)) throw new UnavailableError(`Container ${c.name} already has a checkpoint named ${opts.name}.`);
 
@@ -74,7 +79,7 @@ export async function checkpointContainer(host: DockerHost, ref: string, opts: C
     image: c.image,
     ...(memoryBytes !== undefined ? { memoryBytes } : {}),
     engine: engineId,
-    options: { leaveRunning: opts.leaveRunning, preDump: opts.preDump ?? false },
+    options: { leaveRunning: opts.leaveRunning, preDump: preDump !== undefined },
     checkpointName: opts.name,
     startedAt: started.toISOString(),
     ...(opts.tags ? { tags: opts.tags } : {}),
@@ -88,13 +93,23 @@ export async function checkpointContainer(host: DockerHost, ref: string, opts: C
       () => {
         t0 = performance.now();
         opts.onPhase?.(`Checkpointing with the ${engineId} engine`);
-        return ENGINES[engineId].checkpoint(ctx, { containerId: c.id, name: opts.name, leaveRunning: opts.leaveRunning, ...(opts.signal ? { signal: opts.signal } : {}) });
+        return ENGINES[engineId].checkpoint(ctx, {
+          containerId: c.id,
+          name: opts.name,
+          leaveRunning: opts.leaveRunning,
+          ...(opts.signal ? { signal: opts.signal } : {}),
+          ...(preDump ? { preDump } : {}),
+          ...(opts.onPreDumpRound ? { onPreDumpRound: opts.onPreDumpRound } : {}),
+          ...(opts.onFinalDump ? { onFinalDump: opts.onFinalDump } : {}),
+        });
       },
       opts.signal,
     );
     const wallMs = performance.now() - t0;
     const imageBytes = await sizeOnDisk(host, result.dir);
     record = { ...base, wallMs, queuedMs: t0 - requested, outcome: 'ok', ...(result.criu ? { criu: result.criu } : {}), ...(imageBytes !== undefined ? { imageBytes } : {}) };
+    if (result.preDumpRounds) record.preDumpRounds = result.preDumpRounds.map((r) => ({ wallMs: r.wallMs, ...(r.criu ? { criu: r.criu } : {}) }));
+    if (result.preDumpStop) record.preDumpStop = result.preDumpStop;
   } catch (e) {
     record = { ...base, wallMs: performance.now() - t0, queuedMs: t0 - requested, ...outcomeOf(e) };
     await store?.append(record);
