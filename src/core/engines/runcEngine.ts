@@ -49,7 +49,12 @@ export const runcEngine: CheckpointEngine = {
         const criu = await readDumpStats(ctx.runner, `${roundWork}/stats-dump`);
         const round: PreDumpRound = { index, subdir, wallMs: performance.now() - t, ...(criu ? { criu } : {}) };
         rounds.push(round);
-        await req.onPreDumpRound?.(round);
+        try {
+          await req.onPreDumpRound?.(round);
+        } catch (e) {
+          await ctx.runner.run(['rm', '-rf', '--', dir], { privileged: true });
+          throw e;
+        }
         // Without stats we cannot judge convergence: one round is all we can justify.
         const verdict = criu ? shouldStopPreDump(rounds.map((x) => x.criu!), req.preDump) : { stop: true, why: 'no CRIU stats to judge convergence' };
         if (verdict.stop || req.signal?.aborted) {

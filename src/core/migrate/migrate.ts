@@ -1,3 +1,4 @@
+import { DEFAULT_PRE_DUMP_RULE, type PreDumpRule } from '../engines/preDump.js';
 import { abortError } from '../exec/localRunner.js';
 import type { DockerHost } from '../host/dockerHost.js';
 import { assertContainerId, assertValidName } from '../names.js';
@@ -17,6 +18,9 @@ export interface MigrateOptions {
   /** Name on the target; the source's name by default. */
   targetName?: string;
   engine?: EngineId | 'auto';
+  /** Pre-copy (pre-dump rounds shipped while running) when the source can; false: stop-and-copy. */
+  precopy?: boolean;
+  preDumpRule?: PreDumpRule;
   /** Remove the source container after a verified migration (default: keep it stopped). */
   removeSource?: boolean;
   /** Cancelling before the freeze stops cleanly; after it, the source is restored (rollback). */
@@ -93,20 +97,45 @@ export async function migrateContainer(source: DockerHost, target: DockerHost, r
     });
     rec.targetContainer = c.targetName;
 
-    frozenAt = performance.now();
-    const cp = await step('checkpoint', () => checkpointContainer(source, c.id, { name: checkpointName, leaveRunning: false, engine: opts.engine ?? 'auto', tags: { migration: rec.id } }, store));
+    const tid = targetId;
+    const precopy = opts.precopy !== false && (await source.capabilities()).preDump.ok;
+    const cp = await step('checkpoint', () =>
+      checkpointContainer(
+        source,
+        c.id,
+        {
+          name: checkpointName,
+          leaveRunning: false,
+          engine: precopy ? 'runc' : (opts.engine ?? 'auto'),
+          tags: { migration: rec.id },
+          ...(precopy
+            ? {
+                preDump: opts.preDumpRule ?? DEFAULT_PRE_DUMP_RULE,
+                // Pre-copy: each round is shipped while the container keeps running.
+                onPreDumpRound: async (round) => {
+                  const bytes = await transferCheckpoint(source, c.id, target, tid, checkpointName, opts.signal, { subdir: round.subdir });
+                  rec.bytes.checkpoint += bytes;
+                  (rec.precopyRounds ??= []).push({ wallMs: round.wallMs, bytes, pagesWritten: round.criu?.pagesWritten ?? 0 });
+                },
+              }
+            : {}),
+          onFinalDump: () => (frozenAt = performance.now()),
+        },
+        store,
+      ),
+    );
     rec.engine = cp.engine;
     if (cp.criu) rec.criu = cp.criu;
-    const tid = targetId;
+    if (cp.preDumpStop) rec.precopyStop = cp.preDumpStop;
     rec.bytes.filesystem = await step('filesystem', async () => {
       const changes = ((await source.docker.getContainer(c.id).changes()) ?? []) as Change[];
       const plan = planFsCopy(changes);
       if (plan.deleted.length) rec.warnings.push(`Deleted paths are not replayed on the target: ${plan.deleted.slice(0, 5).join(', ')}${plan.deleted.length > 5 ? '…' : ''}`);
       return copyFsChanges(source, c.id, target, tid, plan, opts.signal);
     });
-    rec.bytes.checkpoint = await step('transfer', () => transferCheckpoint(source, c.id, target, tid, checkpointName, opts.signal));
+    rec.bytes.checkpoint += await step('transfer', () => transferCheckpoint(source, c.id, target, tid, checkpointName, opts.signal, { finalOnly: precopy }));
     await step('restore', () => restoreContainer(target, tid, checkpointName, { tags: { migration: rec.id } }));
-    rec.downtimeMs = performance.now() - frozenAt;
+    rec.downtimeMs = performance.now() - (frozenAt ?? performance.now());
     await step('verify', () => verifyRunning(target, tid));
     if (opts.removeSource) await step('cleanup', () => source.docker.getContainer(c.id).remove({ force: true }));
   } catch (err) {

@@ -19,6 +19,9 @@ export interface MigrationRecord {
   criu?: CriuDumpStats;
   phasesMs: Partial<Record<MigrationPhase, number>>;
   bytes: { image: number; filesystem: number; checkpoint: number };
+  /** Pre-copy rounds shipped while the container ran (absent for stop-and-copy). */
+  precopyRounds?: { wallMs: number; bytes: number; pagesWritten: number }[];
+  precopyStop?: string;
   /** Source frozen -> target running. */
   downtimeMs?: number;
   totalMs: number;
