@@ -48,7 +48,8 @@ async function askChoices(target: PickedContainer, report: CapabilityReport, lea
   if (name === undefined) return undefined;
   const options = await askOptions(target, report, leaveRunningDefault);
   if (!options) return undefined;
-  const engine = await askEngine(report, vscode.workspace.getConfiguration('cryo').get<string>('checkpoint.engine', 'ask'), ctx);
+  // Pre-dump exists only in the runc engine: nothing to ask.
+  const engine = options.preDump ? 'runc' : await askEngine(report, vscode.workspace.getConfiguration('cryo').get<string>('checkpoint.engine', 'ask'), ctx);
   if (!engine) return undefined;
   return { name, ...options, engine };
 }
