@@ -1,0 +1,8 @@
+// Reusable benchmark building blocks: stats, host facts, memhog containers, the
+// checkpoint methods compared, scenarios and their reports. No vscode here.
+export * from './stats.js';
+export * from './hostFacts.js';
+export * from './memhog.js';
+export * from './methods.js';
+export * from './engines.js';
+export * from './report.js';
