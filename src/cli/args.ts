@@ -1,0 +1,162 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { isValidName } from '../core/index.js';
+
+/** Bad command line: the message says what is wrong, the caller prints usage and exits 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export const USAGE = `Usage: cryo <command> [options]
+
+Commands:
+  probe [--json]                                 what this Docker host can do, and why not
+  checkpoint <container> [--name N] [--leave-running] [--engine runc|docker|auto] [--out F]
+  restore <container> <checkpoint> [--out F]     start a stopped container from a checkpoint
+  ls [container]                                 containers and their checkpoints
+  bench engines [--sizes 16,256,1024] [--reps 3] [--warmup 0] [--out F.jsonl] [--md F.md]
+                [--docker-cli /usr/bin/docker] [--runc-root /run/docker/runtime-runc/moby]
+
+Options for every command:
+  --host URL     Docker endpoint, unix:///path or tcp://host:port (default: DOCKER_HOST or
+                 unix:///var/run/docker.sock)
+  -h, --help     this text
+
+--out appends one JSON line per run (results store). Exit codes: 0 ok, 1 failed or
+cancelled, 2 usage error. Ctrl-C cancels between steps and removes benchmark containers.`;
+
+export type EngineChoice = 'runc' | 'docker' | 'auto';
+
+export type CliCommand =
+  | { cmd: 'help' }
+  | { cmd: 'probe'; host?: string; json: boolean }
+  | { cmd: 'checkpoint'; host?: string; container: string; name?: string; leaveRunning: boolean; engine: EngineChoice; out?: string }
+  | { cmd: 'restore'; host?: string; container: string; checkpoint: string; out?: string }
+  | { cmd: 'ls'; host?: string; container?: string }
+  | {
+      cmd: 'bench-engines';
+      host?: string;
+      sizesMb: number[];
+      reps: number;
+      warmup: number;
+      out?: string;
+      md?: string;
+      dockerCli?: string;
+      runcRoot?: string;
+    };
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+const GLOBAL: Options = { host: { type: 'string' }, help: { type: 'boolean', short: 'h' } };
+
+const COMMANDS: Record<string, Options> = {
+  probe: { json: { type: 'boolean' } },
+  checkpoint: { name: { type: 'string' }, 'leave-running': { type: 'boolean' }, engine: { type: 'string' }, out: { type: 'string' } },
+  restore: { out: { type: 'string' } },
+  ls: {},
+  bench: {
+    sizes: { type: 'string' },
+    reps: { type: 'string' },
+    warmup: { type: 'string' },
+    out: { type: 'string' },
+    md: { type: 'string' },
+    'docker-cli': { type: 'string' },
+    'runc-root': { type: 'string' },
+  },
+  help: {},
+};
+
+const ALL: Options = Object.assign({}, GLOBAL, ...Object.values(COMMANDS));
+
+/** argv without node and the script: `cryo checkpoint web --leave-running` -> ['checkpoint', 'web', '--leave-running']. */
+export function parseCommandLine(argv: readonly string[]): CliCommand {
+  // First pass, lenient, only to find the command word wherever global options put it.
+  const loose = parseArgs({ args: [...argv], options: ALL, strict: false, allowPositionals: true });
+  const word = loose.positionals[0];
+  if (word === undefined) {
+    if (loose.values['help'] === true) return { cmd: 'help' };
+    throw new UsageError('No command given.');
+  }
+  const spec = COMMANDS[word];
+  if (!spec) throw new UsageError(`Unknown command "${word}".`);
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: [...argv], options: { ...GLOBAL, ...spec }, strict: true, allowPositionals: true });
+  } catch (e) {
+    throw new UsageError(`${word}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const v = parsed.values as Record<string, string | boolean | undefined>;
+  const pos = parsed.positionals.slice(1);
+  if (v['help'] === true || word === 'help') return { cmd: 'help' };
+  const host = str(v, 'host');
+  if (host !== undefined && !/^(unix:\/\/\/|tcp:\/\/)./.test(host)) throw new UsageError(`--host "${host}": use unix:///path or tcp://host:port.`);
+  const common = host !== undefined ? { host } : {};
+  const out = str(v, 'out');
+
+  switch (word) {
+    case 'probe':
+      arity(word, pos, 0, 0);
+      return { cmd: 'probe', ...common, json: v['json'] === true };
+    case 'checkpoint': {
+      arity(word, pos, 1, 1, '<container>');
+      const name = str(v, 'name');
+      if (name !== undefined && !isValidName(name)) throw new UsageError(`--name "${name}": use at least 2 characters, starting with a letter or digit, then letters, digits, "_", "." or "-".`);
+      const engine = str(v, 'engine') ?? 'auto';
+      if (engine !== 'runc' && engine !== 'docker' && engine !== 'auto') throw new UsageError(`--engine "${engine}": use runc, docker or auto.`);
+      return { cmd: 'checkpoint', ...common, container: pos[0]!, ...(name ? { name } : {}), leaveRunning: v['leave-running'] === true, engine, ...(out ? { out } : {}) };
+    }
+    case 'restore':
+      arity(word, pos, 2, 2, '<container> <checkpoint>');
+      return { cmd: 'restore', ...common, container: pos[0]!, checkpoint: pos[1]!, ...(out ? { out } : {}) };
+    case 'ls':
+      arity(word, pos, 0, 1, '[container]');
+      return { cmd: 'ls', ...common, ...(pos[0] ? { container: pos[0] } : {}) };
+    case 'bench': {
+      if (pos[0] !== 'engines') throw new UsageError(pos[0] ? `Unknown benchmark "${pos[0]}" (known: engines).` : 'bench: name a benchmark (known: engines).');
+      arity('bench engines', pos.slice(1), 0, 0);
+      const md = str(v, 'md');
+      const dockerCli = str(v, 'docker-cli');
+      const runcRoot = str(v, 'runc-root');
+      return {
+        cmd: 'bench-engines',
+        ...common,
+        sizesMb: parseSizes(str(v, 'sizes') ?? '16,256,1024'),
+        reps: parseCount('--reps', str(v, 'reps') ?? '3', 1),
+        warmup: parseCount('--warmup', str(v, 'warmup') ?? '0', 0),
+        ...(out ? { out } : {}),
+        ...(md ? { md } : {}),
+        ...(dockerCli ? { dockerCli } : {}),
+        ...(runcRoot ? { runcRoot } : {}),
+      };
+    }
+    default:
+      throw new UsageError(`Unknown command "${word}".`);
+  }
+}
+
+function str(v: Record<string, string | boolean | undefined>, key: string): string | undefined {
+  const x = v[key];
+  return typeof x === 'string' ? x : undefined;
+}
+
+function arity(cmd: string, pos: readonly string[], lo: number, hi: number, shape = ''): void {
+  if (pos.length < lo) throw new UsageError(`${cmd}: missing ${shape}.`);
+  if (pos.length > hi) throw new UsageError(`${cmd}: unexpected argument "${pos[hi]}"${shape ? ` (expects ${shape})` : ''}.`);
+}
+
+/** "16,256,1024" -> [16, 256, 1024]: whole MB, each at least 1, no duplicates. */
+export function parseSizes(text: string): number[] {
+  const parts = text.split(',').map((s) => s.trim());
+  const sizes = parts.map((p) => (/^\d+$/.test(p) ? Number(p) : NaN));
+  if (!parts.length || sizes.some((n) => !Number.isSafeInteger(n) || n < 1)) throw new UsageError(`--sizes "${text}": use whole MB separated by commas, e.g. 16,256,1024.`);
+  if (new Set(sizes).size !== sizes.length) throw new UsageError(`--sizes "${text}": a size is listed twice.`);
+  return sizes;
+}
+
+export function parseCount(flag: string, text: string, least: number): number {
+  const n = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < least) throw new UsageError(`${flag} "${text}": use a whole number >= ${least}.`);
+  return n;
+}

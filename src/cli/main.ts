@@ -1,0 +1,83 @@
+import { DockerHost } from '../core/index.js';
+import { parseCommandLine, USAGE, UsageError, type CliCommand } from './args.js';
+import { benchEnginesCommand } from './commands/bench.js';
+import { checkpointCommand } from './commands/checkpoint.js';
+import { lsCommand } from './commands/ls.js';
+import { probeCommand } from './commands/probe.js';
+import { restoreCommand } from './commands/restore.js';
+import { EXIT, type CliContext, type ExitCode } from './context.js';
+
+/** `cryo`: the core without VS Code. Parses, wires Ctrl-C to an AbortSignal, maps outcomes to exit codes. */
+async function main(argv: readonly string[]): Promise<ExitCode> {
+  const out = (s: string) => process.stdout.write(`${s}\n`);
+  const err = (s: string) => process.stderr.write(`${s}\n`);
+  let command: CliCommand;
+  try {
+    command = parseCommandLine(argv);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    err(`cryo: ${e.message}\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+  if (command.cmd === 'help') {
+    out(USAGE);
+    return EXIT.ok;
+  }
+
+  let host: DockerHost;
+  try {
+    host = command.host ? DockerHost.local(command.host, command.host) : DockerHost.local();
+  } catch (e) {
+    err(`cryo: ${e instanceof Error ? e.message : String(e)}`);
+    return EXIT.usage;
+  }
+
+  const abort = new AbortController();
+  const cleanups: (() => void)[] = [];
+  let interrupts = 0;
+  const onSignal = () => {
+    if (++interrupts === 1) {
+      err('cryo: cancelling after the current step (a dump in progress is not interrupted); Ctrl-C again to force');
+      abort.abort();
+      return;
+    }
+    err('cryo: forced exit, removing benchmark containers');
+    for (const c of cleanups) c();
+    process.exit(EXIT.failed);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const ctx: CliContext = { host, out, err, signal: abort.signal, onForcedExit: (c) => cleanups.push(c) };
+
+  try {
+    switch (command.cmd) {
+      case 'probe':
+        return await probeCommand(ctx, command);
+      case 'checkpoint':
+        return await checkpointCommand(ctx, command);
+      case 'restore':
+        return await restoreCommand(ctx, command);
+      case 'ls':
+        return await lsCommand(ctx, command);
+      case 'bench-engines':
+        return await benchEnginesCommand(ctx, command);
+    }
+  } catch (e) {
+    const cancelled = e instanceof Error && e.name === 'AbortError';
+    err(cancelled ? 'cryo: cancelled' : `cryo: ${e instanceof Error ? e.message : String(e)}`);
+    return EXIT.failed;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`cryo: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = EXIT.failed;
+  },
+);
