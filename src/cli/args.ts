@@ -16,7 +16,8 @@ Commands:
   checkpoint <container> [--name N] [--leave-running] [--engine runc|docker|auto] [--out F]
   restore <container> <checkpoint> [--out F]     start a stopped container from a checkpoint
   ls [container]                                 containers and their checkpoints
-  bench engines [--sizes 16,256,1024] [--reps 3] [--warmup 0] [--out F.jsonl] [--md F.md]
+  bench engines [--sizes 16,256,1024] [--reps 3] [--warmup 0] [--settle-ms 1500]
+                [--out F.jsonl] [--md F.md]
                 [--docker-cli /usr/bin/docker] [--runc-root /run/docker/runtime-runc/moby]
 
 Options for every command:
@@ -41,6 +42,7 @@ export type CliCommand =
       sizesMb: number[];
       reps: number;
       warmup: number;
+      settleMs: number;
       out?: string;
       md?: string;
       dockerCli?: string;
@@ -60,6 +62,7 @@ const COMMANDS: Record<string, Options> = {
     sizes: { type: 'string' },
     reps: { type: 'string' },
     warmup: { type: 'string' },
+    'settle-ms': { type: 'string' },
     out: { type: 'string' },
     md: { type: 'string' },
     'docker-cli': { type: 'string' },
@@ -125,6 +128,7 @@ export function parseCommandLine(argv: readonly string[]): CliCommand {
         sizesMb: parseSizes(str(v, 'sizes') ?? '16,256,1024'),
         reps: parseCount('--reps', str(v, 'reps') ?? '3', 1),
         warmup: parseCount('--warmup', str(v, 'warmup') ?? '0', 0),
+        settleMs: parseCount('--settle-ms', str(v, 'settle-ms') ?? '1500', 0),
         ...(out ? { out } : {}),
         ...(md ? { md } : {}),
         ...(dockerCli ? { dockerCli } : {}),

@@ -33,12 +33,13 @@ test('restore and ls', () => {
 });
 
 test('bench engines: defaults, then every option', () => {
-  assert.deepEqual(parse('bench engines'), { cmd: 'bench-engines', sizesMb: [16, 256, 1024], reps: 3, warmup: 0 });
-  assert.deepEqual(parse('bench engines --sizes 16,256 --reps 5 --warmup 1 --out results/b.jsonl --md results/b.md --docker-cli /usr/bin/docker --runc-root /run/x'), {
+  assert.deepEqual(parse('bench engines'), { cmd: 'bench-engines', sizesMb: [16, 256, 1024], reps: 3, warmup: 0, settleMs: 1500 });
+  assert.deepEqual(parse('bench engines --sizes 16,256 --reps 5 --warmup 1 --settle-ms 0 --out results/b.jsonl --md results/b.md --docker-cli /usr/bin/docker --runc-root /run/x'), {
     cmd: 'bench-engines',
     sizesMb: [16, 256],
     reps: 5,
     warmup: 1,
+    settleMs: 0,
     out: 'results/b.jsonl',
     md: 'results/b.md',
     dockerCli: '/usr/bin/docker',

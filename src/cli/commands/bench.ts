@@ -8,6 +8,7 @@ export interface BenchEnginesOptions {
   sizesMb: number[];
   reps: number;
   warmup: number;
+  settleMs: number;
   out?: string;
   md?: string;
   dockerCli?: string;
@@ -24,6 +25,7 @@ export async function benchEnginesCommand(ctx: CliContext, opts: BenchEnginesOpt
     sizesMb: opts.sizesMb,
     reps: opts.reps,
     warmup: opts.warmup,
+    settleMs: opts.settleMs,
     runId,
     dockerCli,
     signal: ctx.signal,
@@ -46,7 +48,7 @@ export async function benchEnginesCommand(ctx: CliContext, opts: BenchEnginesOpt
         `Run ${result.runId}, ${started.toISOString()}: memhog containers (dirty 0 %/s), leave-running, ${result.reps} repetitions${opts.warmup ? ` after ${opts.warmup} warm-up` : ''}.`,
         `Host: ${bench.describeHostFacts(result.facts)}.`,
         '"wall" is the command (docker-cli, raw-runc) or the engine step recorded by Cryo (wallMs); "call" is the whole checkpointContainer() call.',
-        'Medians (min–max) in seconds; image = median checkpoint size on disk (du -sb). Shared host: figures are noisy.',
+        `Each run starts after \`sync\` and a ${opts.settleMs} ms pause. Medians (min–max) in seconds; image = median checkpoint size on disk (du -sb). Shared host: figures are noisy.`,
       ],
     };
     await mkdir(dirname(opts.md), { recursive: true });

@@ -2,7 +2,7 @@ import { runChecked } from '../exec/runner.js';
 import { abortError, LocalRunner } from '../exec/localRunner.js';
 import type { DockerHost } from '../host/dockerHost.js';
 import { UnavailableError } from '../ops/checkpoint.js';
-import { resolveContainer, type ResolvedContainer } from '../ops/resolve.js';
+import { memoryInUse, resolveContainer, type ResolvedContainer } from '../ops/resolve.js';
 import type { ResultsStore } from '../store/resultsStore.js';
 import { hostFactTags, type HostFactTags } from './hostFacts.js';
 import { BENCH_PREFIX, removeContainer, startMemhog } from './memhog.js';
@@ -27,6 +27,12 @@ export interface EnginesBenchOptions {
   dirtyPct?: number;
   methods?: readonly BenchMethod[];
   store?: ResultsStore;
+  /**
+   * Pause before each run, after `sync`: lets the previous image's writeback finish, and
+   * keeps Docker's stats API (which makes a call within ~1 s of another wait for the next
+   * 1 s tick) from charging the previous run's call to this one. Default 1500 ms.
+   */
+  settleMs?: number;
   /** Checked between runs: a dump in progress is never interrupted (it could leave the container frozen). */
   signal?: AbortSignal;
   /** Names the run's containers (cryo-bench-engines-<runId>-<size>mb) and tags its records. */
@@ -101,16 +107,19 @@ export async function runEnginesBench(host: DockerHost, opts: EnginesBenchOption
     try {
       opts.onProgress?.({ type: 'container', sizeMb, name, residentMs: performance.now() - t0 });
       const target = await resolveContainer(host, id);
+      // Read once (dirty 0: it does not change) for the docker-cli and raw-runc records.
+      const memoryBytes = await memoryInUse(host, id);
+      const run = { ctx, target, memoryBytes, settleMs: opts.settleMs ?? 1500, ...(signal ? { signal } : {}) };
       const tags = { scenario: 'engines', benchRun: runId, sizeMb, dirtyPct: opts.dirtyPct ?? 0, ...facts };
       for (let w = 1; w <= (opts.warmup ?? 0); w++) {
         for (const method of rotate(methods, w)) {
-          const m = await once(ctx, target, method, `warm-${method}-${w}`, { ...tags, rep: 0, warmup: true }, undefined, signal);
+          const m = await once(run, method, `warm-${method}-${w}`, { ...tags, rep: 0, warmup: true });
           opts.onProgress?.({ type: 'measured', sizeMb, rep: w, warmup: true, measurement: m });
         }
       }
       for (let rep = 1; rep <= reps; rep++) {
         for (const method of rotate(methods, rep - 1)) {
-          const m = await once(ctx, target, method, `bench-${method}-${rep}`, { ...tags, rep }, opts.store, signal);
+          const m = await once(run, method, `bench-${method}-${rep}`, { ...tags, rep }, opts.store);
           measurements.push({ ...m, sizeMb, rep });
           opts.onProgress?.({ type: 'measured', sizeMb, rep, warmup: false, measurement: m });
         }
@@ -127,11 +136,36 @@ export async function runEnginesBench(host: DockerHost, opts: EnginesBenchOption
   return { runId, facts, sizesMb, reps, measurements };
 }
 
-async function once(ctx: MethodContext, target: ResolvedContainer, method: BenchMethod, name: string, tags: Record<string, string | number | boolean>, store: ResultsStore | undefined, signal?: AbortSignal): Promise<Measurement> {
-  if (signal?.aborted) throw abortError();
-  const m = await measure(method, ctx, target, name, tags, store);
-  await discard(ctx, target, m);
+interface Run {
+  ctx: MethodContext;
+  target: ResolvedContainer;
+  memoryBytes: number | undefined;
+  settleMs: number;
+  signal?: AbortSignal;
+}
+
+async function once(run: Run, method: BenchMethod, name: string, tags: Record<string, string | number | boolean>, store?: ResultsStore): Promise<Measurement> {
+  if (run.signal?.aborted) throw abortError();
+  await run.ctx.host.runner.run(['sync'], { privileged: true, timeoutMs: 120_000 });
+  await sleep(run.settleMs, run.signal);
+  const m = await measure(method, run.ctx, run.target, name, tags, store, run.memoryBytes);
+  await discard(run.ctx, run.target, m);
   return m;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortError());
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(abortError());
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /** [a,b,c] rotated left by k: rep 0 -> a,b,c; rep 1 -> b,c,a. */

@@ -3,7 +3,7 @@ import type { EngineContext } from '../engines/engine.js';
 import type { CommandRunner } from '../exec/runner.js';
 import type { DockerHost } from '../host/dockerHost.js';
 import { checkpointContainer } from '../ops/checkpoint.js';
-import { memoryInUse, type ResolvedContainer } from '../ops/resolve.js';
+import type { ResolvedContainer } from '../ops/resolve.js';
 import { sizeOnDisk } from '../ops/sizes.js';
 import { newRecordId, outcomeOf, type CheckpointRecord, type EngineId } from '../records.js';
 import { parseStatsImage, type CriuDumpStats } from '../stats/criuStats.js';
@@ -43,7 +43,16 @@ export interface Measurement {
  * it: Cryo's methods through the core (which appends to the store), the docker CLI and
  * raw runc as records of the same shape. Failures are recorded and returned, not thrown.
  */
-export async function measure(method: BenchMethod, ctx: MethodContext, target: ResolvedContainer, name: string, tags: NonNullable<CheckpointRecord['tags']>, store?: ResultsStore): Promise<Measurement> {
+export async function measure(
+  method: BenchMethod,
+  ctx: MethodContext,
+  target: ResolvedContainer,
+  name: string,
+  tags: NonNullable<CheckpointRecord['tags']>,
+  store?: ResultsStore,
+  /** For the docker-cli and raw-runc records: the core measures its own. */
+  memoryBytes?: number,
+): Promise<Measurement> {
   const allTags = { ...tags, method };
   if (method === 'cryo-docker' || method === 'cryo-runc') {
     const t0 = performance.now();
@@ -55,7 +64,8 @@ export async function measure(method: BenchMethod, ctx: MethodContext, target: R
       return { method, record: failedRecord(ctx, target, method, name, allTags, performance.now() - t0, e) };
     }
   }
-  const record = method === 'docker-cli' ? await dockerCli(ctx, target, name, allTags) : await rawRunc(ctx, target, name, allTags);
+  const b = base(ctx, target, method, name, allTags, memoryBytes);
+  const record = method === 'docker-cli' ? await dockerCli(ctx, target, b) : await rawRunc(ctx, target, b);
   await store?.append(record);
   return { method, record };
 }
@@ -68,11 +78,12 @@ export async function discard(ctx: MethodContext, target: ResolvedContainer, m: 
   await ctx.host.runner.run(['rm', '-rf', '--', `${ctx.engine.dockerRootDir}/containers/${target.id}/checkpoints/${m.record.checkpointName}`], { privileged: true, timeoutMs: 60_000 });
 }
 
-async function base(ctx: MethodContext, target: ResolvedContainer, method: BenchMethod, name: string, tags: NonNullable<CheckpointRecord['tags']>) {
-  const memoryBytes = await memoryInUse(ctx.host, target.id);
+type Base = Omit<CheckpointRecord, 'wallMs' | 'outcome'>;
+
+function base(ctx: MethodContext, target: ResolvedContainer, method: BenchMethod, name: string, tags: NonNullable<CheckpointRecord['tags']>, memoryBytes?: number): Base {
   const started = new Date();
   return {
-    kind: 'checkpoint' as const,
+    kind: 'checkpoint',
     id: newRecordId(started),
     host: ctx.host.name,
     container: target.name,
@@ -106,8 +117,8 @@ function failedRecord(ctx: MethodContext, target: ResolvedContainer, method: Ben
 }
 
 /** `docker checkpoint create --leave-running`: wall time of the whole command. */
-async function dockerCli(ctx: MethodContext, target: ResolvedContainer, name: string, tags: NonNullable<CheckpointRecord['tags']>): Promise<CheckpointRecord> {
-  const b = await base(ctx, target, 'docker-cli', name, tags);
+async function dockerCli(ctx: MethodContext, target: ResolvedContainer, b: Base): Promise<CheckpointRecord> {
+  const name = b.checkpointName;
   const t0 = performance.now();
   const r = await ctx.local.run([ctx.dockerCli, '-H', ctx.host.endpoint, 'checkpoint', 'create', '--leave-running', target.id, name]);
   const wallMs = performance.now() - t0;
@@ -117,8 +128,7 @@ async function dockerCli(ctx: MethodContext, target: ResolvedContainer, name: st
 }
 
 /** `runc checkpoint --leave-running` into a scratch folder: the floor Cryo's runc engine is held to. */
-async function rawRunc(ctx: MethodContext, target: ResolvedContainer, name: string, tags: NonNullable<CheckpointRecord['tags']>): Promise<CheckpointRecord> {
-  const b = await base(ctx, target, 'raw-runc', name, tags);
+async function rawRunc(ctx: MethodContext, target: ResolvedContainer, b: Base): Promise<CheckpointRecord> {
   const run = ctx.host.runner;
   const mk = await run.run(['mktemp', '-d', '-p', ctx.scratchDir, `raw-${target.id.slice(0, 12)}-XXXXXX`], { privileged: true, timeoutMs: 10_000 });
   const tmp = mk.stdout.trim();
