@@ -1,0 +1,33 @@
+import Docker from 'dockerode';
+import { SshConnection } from './connection.js';
+import { SshDialAgent, type DialAgentOptions } from './dialStdio.js';
+import { SshRunner } from './sshRunner.js';
+import type { SshOptions, SshTarget } from './target.js';
+
+/** Docker API and command runner for one ssh host, sharing one SSH connection. */
+export interface SshDocker {
+  docker: Docker;
+  runner: SshRunner;
+  agent: SshDialAgent;
+  connection: SshConnection;
+  /** Closes idle and busy Docker connections and the shared SSH connection. */
+  dispose(): Promise<void>;
+}
+
+export function connectSshDocker(target: SshTarget, options: SshOptions = {}, agentOptions: DialAgentOptions = {}): SshDocker {
+  const connection = new SshConnection(target, options);
+  const runner = new SshRunner(connection);
+  const agent = new SshDialAgent(connection, agentOptions);
+  // The host name only fills the Host header ("docker", as the docker CLI sends): the agent makes the connection.
+  const docker = new Docker({ protocol: 'http', host: 'docker', port: 80, agent } as Docker.DockerOptions);
+  return {
+    docker,
+    runner,
+    agent,
+    connection,
+    async dispose() {
+      agent.destroy();
+      await connection.dispose();
+    },
+  };
+}
