@@ -3,6 +3,7 @@ import { checkpointCommand } from './checkpoint.js';
 import type { CommandContext } from './context.js';
 import { deleteCheckpointCommand } from './deleteCheckpoint.js';
 import { openDocsCommand, refreshCommand, showCapabilitiesCommand } from './hostCommands.js';
+import { addHostCommand, removeHostCommand } from './hostManagement.js';
 import { migrateCommand } from './migrate.js';
 import { restoreCommand } from './restore.js';
 
@@ -10,6 +11,8 @@ import { restoreCommand } from './restore.js';
 export const COMMAND_IDS = [
   'cryo.hosts.refresh',
   'cryo.host.showCapabilities',
+  'cryo.host.add',
+  'cryo.host.remove',
   'cryo.container.checkpoint',
   'cryo.container.checkpointLeaveRunning',
   'cryo.checkpoint.restore',
@@ -25,6 +28,8 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
   const handlers: Record<CommandId, (...args: never[]) => unknown> = {
     'cryo.hosts.refresh': refreshCommand(ctx),
     'cryo.host.showCapabilities': showCapabilitiesCommand(ctx),
+    'cryo.host.add': addHostCommand(ctx),
+    'cryo.host.remove': removeHostCommand(ctx),
     'cryo.container.checkpoint': checkpointCommand(ctx, false),
     'cryo.container.checkpointLeaveRunning': checkpointCommand(ctx, true),
     'cryo.checkpoint.restore': restoreCommand(ctx),
