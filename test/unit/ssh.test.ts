@@ -78,7 +78,7 @@ test('ssh endpoints: user, host and port are parsed and validated', () => {
   }
 });
 
-test('ssh argv: batch mode, a shared control socket, per-host files, no host-key bypass', () => {
+test('ssh argv: batch mode, a shared control socket, per-host files, nothing forwarded, no host-key bypass', () => {
   const target = { host: '127.0.0.1', user: 'root', port: 2222 };
   const base = sshBaseArgs(target, { identityFile: '/k/id', sshConfigFile: '/k/config', knownHostsFile: '/k/known hosts', connectTimeoutSec: 4 }, '/tmp/cryo-ssh-x/cm');
   assert.deepEqual(base, [
@@ -90,6 +90,10 @@ test('ssh argv: batch mode, a shared control socket, per-host files, no host-key
     '-o', 'ControlPersist=300',
     '-o', 'ServerAliveInterval=15',
     '-o', 'ServerAliveCountMax=3',
+    '-o', 'RemoteCommand=none',
+    '-o', 'ClearAllForwardings=yes',
+    '-o', 'ForwardAgent=no',
+    '-o', 'ForwardX11=no',
     '-i', '/k/id', '-o', 'IdentitiesOnly=yes',
     '-o', 'UserKnownHostsFile=/k/known hosts',
     '-l', 'root',

@@ -61,7 +61,8 @@ export function describeTarget(t: SshTarget): string {
 
 /**
  * The ssh options shared by every call for one target: connection reuse through a
- * control socket, no prompts (BatchMode), bounded connect time, dead-peer detection.
+ * control socket, no prompts (BatchMode), bounded connect time, dead-peer detection,
+ * nothing forwarded.
  * Host keys are checked as the user's config says; Cryo never turns checking off.
  */
 export function sshBaseArgs(target: SshTarget, options: SshOptions, controlPath: string): string[] {
@@ -76,6 +77,13 @@ export function sshBaseArgs(target: SshTarget, options: SshOptions, controlPath:
     '-o', `ControlPersist=${options.controlPersistSec ?? DEFAULT_CONTROL_PERSIST_SEC}`,
     '-o', 'ServerAliveInterval=15',
     '-o', 'ServerAliveCountMax=3',
+    // A user config made for interactive use must not change what Cryo's sessions do:
+    // no RemoteCommand instead of ours, no port forwards (a second session would fail to
+    // bind them), no agent or X11 forwarded to a host that only needs docker/runc.
+    '-o', 'RemoteCommand=none',
+    '-o', 'ClearAllForwardings=yes',
+    '-o', 'ForwardAgent=no',
+    '-o', 'ForwardX11=no',
   );
   if (options.identityFile) args.push('-i', options.identityFile, '-o', 'IdentitiesOnly=yes');
   if (options.knownHostsFile) args.push('-o', `UserKnownHostsFile=${options.knownHostsFile}`);
