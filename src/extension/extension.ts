@@ -6,12 +6,14 @@ import { HostRegistry } from './hosts/hostRegistry.js';
 import { HostsTreeProvider } from './tree/hostsTreeProvider.js';
 import { RefreshManager } from './tree/refreshManager.js';
 import { createLogger } from './ui/logger.js';
+import { ChartsPanels } from './webview/chartsPanel.js';
 
 /** What activate() returns: the extension-host tests reach the live objects through it. */
 export interface CryoApi {
   hosts: HostRegistry;
   tree: HostsTreeProvider;
   store: ResultsStore;
+  charts: ChartsPanels;
 }
 
 /** The composition root: every object is built here and every disposable registered. */
@@ -23,9 +25,11 @@ export function activate(context: vscode.ExtensionContext): CryoApi {
   const configured = vscode.workspace.getConfiguration('cryo').get<string>('resultsFile', '');
   const store = new ResultsStore(configured || join(context.globalStorageUri.fsPath, 'results.jsonl'));
   const view = vscode.window.createTreeView('cryo.hosts', { treeDataProvider: tree, showCollapseAll: true });
-  context.subscriptions.push(log, hosts, tree, refresh, view, ...registerCommands({ hosts, tree, refresh, log, store, extensionUri: context.extensionUri }));
+  // Built at activation so its serializer can bring back a charts panel left open before a reload.
+  const charts = new ChartsPanels({ extensionUri: context.extensionUri, store, log });
+  context.subscriptions.push(log, hosts, tree, refresh, view, charts, ...registerCommands({ hosts, tree, refresh, log, store, extensionUri: context.extensionUri }, charts));
   log.info(`Cryo activated; results go to ${store.path}`);
-  return { hosts, tree, store };
+  return { hosts, tree, store, charts };
 }
 
 export function deactivate(): void {

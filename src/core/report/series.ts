@@ -64,7 +64,9 @@ export function isEmptyChart(c: ChartSeries): boolean {
 const NO_RUNS = 'No runs yet — run a benchmark.';
 const MIB = 1024 * 1024;
 
-const naturalSort = (a: string, b: string) => a.localeCompare(b, undefined, { numeric: true });
+// One collator for all sorts: localeCompare with options builds a new one per call.
+let collator: Intl.Collator | undefined;
+const naturalSort = (a: string, b: string) => (collator ??= new Intl.Collator(undefined, { numeric: true })).compare(a, b);
 
 const isOkCheckpoint = (r: ChartRun): r is CheckpointRecord => r.kind === 'checkpoint' && r.outcome === 'ok';
 const isOkRestore = (r: ChartRun): r is RestoreRecord => r.kind === 'restore' && r.outcome === 'ok';
@@ -75,7 +77,7 @@ function describe(r: ChartRun): string {
 }
 
 /** Per-run series: one label per run in start order, one dataset per engine (null elsewhere). */
-function perRun(runs: ChartRun[], value: (r: ChartRun) => number | undefined, seriesOf: (r: ChartRun) => string) {
+function perRun(runs: ChartRun[], value: (r: ChartRun) => number | undefined, seriesOf: (r: ChartRun) => string, tooltips: string[] = runs.map(describe)) {
   const keys = [...new Set(runs.map(seriesOf))].sort(naturalSort);
   const datasets: CategoryDataset[] = keys.map((k) => ({ label: k, colorKey: k, data: new Array<number | null>(runs.length).fill(null) }));
   const index = new Map(keys.map((k, i) => [k, datasets[i]!]));
@@ -83,7 +85,7 @@ function perRun(runs: ChartRun[], value: (r: ChartRun) => number | undefined, se
     const v = value(r);
     if (v !== undefined && Number.isFinite(v)) index.get(seriesOf(r))!.data[i] = v;
   });
-  return { labels: runs.map((_, i) => String(i + 1)), datasets, tooltips: runs.map(describe) };
+  return { labels: runs.map((_, i) => String(i + 1)), datasets, tooltips };
 }
 
 /** Grouped medians: labels from `labelOf`, one dataset per `seriesOf`, each point a median with its min–max. */
@@ -153,8 +155,9 @@ export function buildCharts(runs: readonly ChartRun[]): ChartSeries[] {
   const restores = ordered.filter(isOkRestore);
   const engine = (r: ChartRun) => engineOf(r) ?? 'unknown';
 
-  const time = perRun(checkpoints, (r) => r.wallMs, engine);
-  const size = perRun(checkpoints, (r) => (r.kind === 'checkpoint' && r.imageBytes !== undefined ? r.imageBytes / MIB : undefined), engine);
+  const tips = checkpoints.map(describe);
+  const time = perRun(checkpoints, (r) => r.wallMs, engine, tips);
+  const size = perRun(checkpoints, (r) => (r.kind === 'checkpoint' && r.imageBytes !== undefined ? r.imageBytes / MIB : undefined), engine, tips);
   const sized = checkpoints.filter((r) => r.imageBytes !== undefined);
   const scatterKeys = [...new Set(sized.map(engine))].sort(naturalSort);
   const scatter: ScatterDataset[] = scatterKeys.map((k) => {

@@ -6,6 +6,7 @@ import { openDocsCommand, refreshCommand, showCapabilitiesCommand } from './host
 import { addHostCommand, removeHostCommand } from './hostManagement.js';
 import { migrateCommand } from './migrate.js';
 import { restoreCommand } from './restore.js';
+import type { ChartsPanels } from '../webview/chartsPanel.js';
 
 /** Every command id in package.json `contributes.commands` is registered here, and only here. */
 export const COMMAND_IDS = [
@@ -20,11 +21,12 @@ export const COMMAND_IDS = [
   'cryo.container.migrate',
   'cryo.openDocs',
   'cryo.showLog',
+  'cryo.charts.open',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];
 
-export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
+export function registerCommands(ctx: CommandContext, charts: Pick<ChartsPanels, 'createOrShow'>): vscode.Disposable[] {
   const handlers: Record<CommandId, (...args: never[]) => unknown> = {
     'cryo.hosts.refresh': refreshCommand(ctx),
     'cryo.host.showCapabilities': showCapabilitiesCommand(ctx),
@@ -37,6 +39,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     'cryo.container.migrate': migrateCommand(ctx),
     'cryo.openDocs': openDocsCommand(ctx),
     'cryo.showLog': () => ctx.log.show(),
+    'cryo.charts.open': () => void charts.createOrShow(),
   };
   return COMMAND_IDS.map((id) => vscode.commands.registerCommand(id, handlers[id]));
 }

@@ -50,11 +50,12 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<CryoNode>, vsc
   }
 
   private async hostNode(host: DockerHost): Promise<HostNode> {
+    const removable = this.hosts.specOf(host)?.source === 'setting';
     try {
-      return new HostNode(host, await withTimeout(host.capabilities(), HOST_TIMEOUT_MS, `probing ${host.name}`));
+      return new HostNode(host, await withTimeout(host.capabilities(), HOST_TIMEOUT_MS, `probing ${host.name}`), removable);
     } catch (e) {
       this.log.warn(`Probe of ${host.name} failed: ${String(e)}`);
-      return new HostNode(host);
+      return new HostNode(host, undefined, removable);
     }
   }
 

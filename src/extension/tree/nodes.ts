@@ -12,6 +12,8 @@ export class HostNode {
   constructor(
     readonly host: DockerHost,
     readonly report?: CapabilityReport,
+    /** Defined in the cryo.hosts setting, so "Remove Docker Host" applies. */
+    readonly removable = false,
   ) {}
 
   toTreeItem(): vscode.TreeItem {
@@ -21,7 +23,7 @@ export class HostNode {
     const raw = this.report?.raw;
     item.description = raw?.docker.reachable ? `Docker ${raw.docker.version ?? '?'} · CRIU ${raw.criu.version ?? 'missing'}` : this.host.endpoint;
     item.tooltip = new vscode.MarkdownString(`**${this.host.name}** — ${this.host.endpoint}\n\n`).appendCodeblock(this.report ? describeReport(this.report) : 'probing…', 'text');
-    item.contextValue = this.report?.blocker ? 'hostError' : 'host';
+    item.contextValue = `${this.report?.blocker ? 'hostError' : 'host'}${this.removable ? 'Removable' : ''}`;
     return item;
   }
 }
