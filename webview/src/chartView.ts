@@ -133,6 +133,8 @@ function datasetsFor(s: ChartSeries, theme: Theme, drawAs: DrawAs): ChartDataset
         borderWidth: median ? 2 : 1.5,
         pointRadius: median ? 3.5 : many ? 0 : 2.5,
         pointHoverRadius: 5,
+        // Points on the first and last run sit on the axis ends; draw them whole.
+        clip: 8,
         spanGaps: true,
         tension: 0,
       };
@@ -232,11 +234,12 @@ function configFor(s: ChartSeries, theme: Theme): ChartConfiguration {
           ...axis(s.xTitle),
           type: linearX ? 'linear' : 'category',
           stacked,
+          ...(s.kind === 'scatter' ? { grace: '5%' } : {}),
           ticks: { ...ticks, autoSkip: true, maxRotation: linearX ? 0 : 45, ...(perRun ? { precision: 0 } : {}) },
           // Runs are numbered from 1; bars need half a slot either side, lines none.
           ...(perRun ? { min: 1, max: Math.max(runCount, 2), offset: drawAs === 'bar' } : {}),
         },
-        y: { ...axis(s.yTitle), type: 'linear', stacked, beginAtZero: true, ...(yMax === undefined ? {} : { suggestedMax: yMax * 1.05 }) },
+        y: { ...axis(s.yTitle), type: 'linear', stacked, beginAtZero: true, grace: '5%', ...(yMax === undefined ? {} : { suggestedMax: yMax }) },
       },
     },
     plugins: [background, errorBars, painted],

@@ -151,8 +151,10 @@ window.addEventListener('message', (e: MessageEvent<unknown>) => {
   }
 });
 
-// Theme switches change the body class and the CSS variables on <html>.
-new MutationObserver(() => view.retheme()).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+// Theme switches change the body class (light/dark/high contrast) and the CSS variables on <html>.
+const themeWatch = new MutationObserver(() => view.retheme());
+themeWatch.observe(document.body, { attributes: true, attributeFilter: ['class'] });
+themeWatch.observe(document.documentElement, { attributes: true, attributeFilter: ['style'] });
 
 post({ type: 'ready' });
 // While the extension reads the results file, get Chart.js compiled (a cold page pays ~100 ms on its first chart).
