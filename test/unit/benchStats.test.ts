@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { max, mean, median, min, percentile, summarize } from '../../src/core/bench/stats.js';
 import { goalRatios, renderMarkdown, renderText, summarizeRuns, type MeasuredRun } from '../../src/core/bench/report.js';
-import { benchContainerName, rotate } from '../../src/core/bench/engines.js';
+import { benchContainerName } from '../../src/core/bench/engines.js';
+import { balancedOrder, rotate } from '../../src/core/bench/order.js';
 import { hasCounterLine } from '../../src/core/bench/memhog.js';
 import { hostFactTags } from '../../src/core/bench/hostFacts.js';
 import { interpret } from '../../src/core/probe/capabilities.js';
@@ -46,9 +47,9 @@ function run(method: string, sizeMb: number, wallMs: number, extra: Partial<Meas
 }
 
 const RUNS: MeasuredRun[] = [
-  ...[8000, 7300, 9100].map((ms) => run('docker-cli', 256, ms, { record: { wallMs: ms, outcome: 'ok', imageBytes: 268_000_000 } })),
-  ...[700, 650, 900].map((ms, i) => run('cryo-runc', 256, ms, { callMs: ms + 200, record: { wallMs: ms, outcome: 'ok', criu: { freezingTimeUs: 1, frozenTimeUs: 500_000 + i, memdumpTimeUs: 0, memwriteTimeUs: 0, pagesScanned: 0, pagesSkippedParent: 0, pagesWritten: 0 } } })),
-  ...[640, 600, 1000].map((ms) => run('raw-runc', 256, ms)),
+  ...[8000, 7300, 9100].map((ms, i) => run('docker-cli', 256, ms, { rep: i + 1, record: { wallMs: ms, outcome: 'ok', imageBytes: 268_000_000 } })),
+  ...[700, 650, 900].map((ms, i) => run('cryo-runc', 256, ms, { rep: i + 1, callMs: ms + 200, record: { wallMs: ms, outcome: 'ok', criu: { freezingTimeUs: 1, frozenTimeUs: 500_000 + i, memdumpTimeUs: 0, memwriteTimeUs: 0, pagesScanned: 0, pagesSkippedParent: 0, pagesWritten: 0 } } })),
+  ...[640, 600, 1000].map((ms, i) => run('raw-runc', 256, ms, { rep: i + 1 })),
   run('raw-runc', 16, 250),
   run('raw-runc', 16, 99_999, {}, 'failed'),
 ];
@@ -66,33 +67,46 @@ test('runs summarize per size x method, failures counted but not averaged', () =
 });
 
 test('goal ratios: runc engine vs docker CLI (<= 0.2) and vs raw runc (<= 1.15), engine and call', () => {
-  const ratios = goalRatios(summarizeRuns(RUNS), 256);
+  const ratios = goalRatios(summarizeRuns(RUNS), 256, RUNS);
   const by = Object.fromEntries(ratios.map((r) => [r.label, r]));
   assert.ok(Math.abs(by['cryo-runc (engine) / docker-cli']!.value! - 700 / 8000) < 1e-12);
   assert.equal(by['cryo-runc (engine) / docker-cli']!.met, true);
   assert.ok(Math.abs(by['cryo-runc (engine) / raw-runc']!.value! - 700 / 640) < 1e-12);
   assert.equal(by['cryo-runc (engine) / raw-runc']!.met, true);
   assert.equal(by['cryo-runc (call) / raw-runc']!.met, false);
+  // Per rep: 700/640, 650/600, 900/1000 -> median 650/600.
+  assert.ok(Math.abs(by['cryo-runc (engine) / raw-runc']!.paired! - 650 / 600) < 1e-12);
   const missing = goalRatios(summarizeRuns(RUNS), 1024);
   assert.ok(missing.every((r) => r.value === undefined && r.met === undefined));
 });
 
 test('text and markdown tables show median (min–max) seconds and the verdicts', () => {
   const rows = summarizeRuns(RUNS);
-  const ratios = goalRatios(rows, 256);
+  const ratios = goalRatios(rows, 256, RUNS);
   const text = renderText(rows, ratios);
   assert.match(text, /256 MB\s+docker-cli\s+8\.00 \(7\.30–9\.10\)/);
-  assert.match(text, /cryo-runc \(engine\) \/ raw-runc at 256 MB: 1\.09x \(goal <= 1\.15x\) — met/);
+  assert.match(text, /cryo-runc \(engine\) \/ raw-runc at 256 MB: 1\.09x \(goal <= 1\.15x, per-rep median 1\.08x\) — met/);
   const md = renderMarkdown(rows, ratios, { title: 'Engines', lines: ['Host: test'] });
   assert.match(md, /^## Engines/);
   assert.match(md, /\| 256 MB \| cryo-runc \| 0\.70 \(0\.65–0\.90\) \| 0\.90 \(0\.85–1\.10\) \| 0\.50 \|/);
   assert.match(md, /- cryo-runc \(call\) \/ raw-runc at 256 MB: 1\.41x .* NOT met/);
 });
 
-test('methods rotate per repetition; bench container names carry the prefix and run id', () => {
+test('rotation, and a Williams order where every method follows every other once', () => {
   assert.deepEqual(rotate(['a', 'b', 'c'], 0), ['a', 'b', 'c']);
   assert.deepEqual(rotate(['a', 'b', 'c'], 4), ['b', 'c', 'a']);
   assert.deepEqual(rotate([], 2), []);
+  const m = ['a', 'b', 'c', 'd'];
+  const rows = [0, 1, 2, 3].map((k) => balancedOrder(m, k));
+  assert.deepEqual(rows[0], ['a', 'b', 'd', 'c']);
+  for (const row of rows) assert.deepEqual([...row].sort(), m);
+  assert.deepEqual(rows.map((r) => r[0]).sort(), m, 'each method starts once');
+  const pairs = new Set(rows.flatMap((r) => r.slice(1).map((x, i) => `${r[i]}>${x}`)));
+  assert.equal(pairs.size, 12, 'all 12 ordered neighbour pairs occur, each once');
+  assert.deepEqual(balancedOrder([], 1), []);
+});
+
+test('bench container names carry the prefix and run id', () => {
   assert.equal(benchContainerName('r1', 256), 'cryo-bench-engines-r1-256mb');
 });
 

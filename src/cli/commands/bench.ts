@@ -39,7 +39,7 @@ export async function benchEnginesCommand(ctx: CliContext, opts: BenchEnginesOpt
     },
   });
   const rows = bench.summarizeRuns(result.measurements);
-  const ratios = bench.goalRatios(rows, result.sizesMb.includes(256) ? 256 : result.sizesMb[0]);
+  const ratios = bench.goalRatios(rows, result.sizesMb.includes(256) ? 256 : result.sizesMb[0], result.measurements);
   ctx.out(bench.renderText(rows, ratios));
   if (opts.md) {
     const about = {

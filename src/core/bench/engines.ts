@@ -6,6 +6,7 @@ import { memoryInUse, resolveContainer, type ResolvedContainer } from '../ops/re
 import type { ResultsStore } from '../store/resultsStore.js';
 import { hostFactTags, type HostFactTags } from './hostFacts.js';
 import { BENCH_PREFIX, removeContainer, startMemhog } from './memhog.js';
+import { balancedOrder } from './order.js';
 import { discard, measure, METHOD_ENGINE, METHODS, type BenchMethod, type Measurement, type MethodContext } from './methods.js';
 
 /**
@@ -13,11 +14,13 @@ import { discard, measure, METHOD_ENGINE, METHODS, type BenchMethod, type Measur
  * four ways, side by side — `docker checkpoint create` (Docker CLI), Cryo's docker engine,
  * Cryo's runc engine, and `runc checkpoint` typed by hand (raw runc).
  *
- * One container per size, all methods on it in turn; each repetition starts with a
- * different method so a slow first (or last) slot does not always land on the same one.
+ * One container per size, all methods on it in turn, in a Williams order (order.ts): each
+ * repetition starts with a different method and, over 4 repetitions, every method follows
+ * every other once, so neither a slot nor a heavy neighbour always favours the same one.
  * Every checkpoint is deleted right after it is measured. Records carry the tags
- * {scenario:'engines', benchRun, sizeMb, rep, method, dirtyPct} plus the host facts
- * (see hostFacts.ts); warm-up runs are not recorded.
+ * {scenario:'engines', benchRun, sizeMb, rep, method, dirtyPct, load1} plus the host facts
+ * (see hostFacts.ts); load1 is the host's 1-minute load average just before the run, to
+ * tell a noisy run from a slow method. Warm-up runs are not recorded.
  */
 export interface EnginesBenchOptions {
   sizesMb?: readonly number[];
@@ -112,13 +115,13 @@ export async function runEnginesBench(host: DockerHost, opts: EnginesBenchOption
       const run = { ctx, target, memoryBytes, settleMs: opts.settleMs ?? 1500, ...(signal ? { signal } : {}) };
       const tags = { scenario: 'engines', benchRun: runId, sizeMb, dirtyPct: opts.dirtyPct ?? 0, ...facts };
       for (let w = 1; w <= (opts.warmup ?? 0); w++) {
-        for (const method of rotate(methods, w)) {
+        for (const method of balancedOrder(methods, w - 1)) {
           const m = await once(run, method, `warm-${method}-${w}`, { ...tags, rep: 0, warmup: true });
           opts.onProgress?.({ type: 'measured', sizeMb, rep: w, warmup: true, measurement: m });
         }
       }
       for (let rep = 1; rep <= reps; rep++) {
-        for (const method of rotate(methods, rep - 1)) {
+        for (const method of balancedOrder(methods, rep - 1)) {
           const m = await once(run, method, `bench-${method}-${rep}`, { ...tags, rep }, opts.store);
           measurements.push({ ...m, sizeMb, rep });
           opts.onProgress?.({ type: 'measured', sizeMb, rep, warmup: false, measurement: m });
@@ -148,7 +151,9 @@ async function once(run: Run, method: BenchMethod, name: string, tags: Record<st
   if (run.signal?.aborted) throw abortError();
   await run.ctx.host.runner.run(['sync'], { privileged: true, timeoutMs: 120_000 });
   await sleep(run.settleMs, run.signal);
-  const m = await measure(method, run.ctx, run.target, name, tags, store, run.memoryBytes);
+  const load = await run.ctx.host.runner.run(['cat', '/proc/loadavg'], { timeoutMs: 10_000 });
+  const load1 = Number(load.stdout.split(' ')[0]);
+  const m = await measure(method, run.ctx, run.target, name, Number.isFinite(load1) && load.exitCode === 0 ? { ...tags, load1 } : tags, store, run.memoryBytes);
   await discard(run.ctx, run.target, m);
   return m;
 }
@@ -166,11 +171,4 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
-}
-
-/** [a,b,c] rotated left by k: rep 0 -> a,b,c; rep 1 -> b,c,a. */
-export function rotate<T>(items: readonly T[], k: number): T[] {
-  if (!items.length) return [];
-  const s = ((k % items.length) + items.length) % items.length;
-  return [...items.slice(s), ...items.slice(0, s)];
 }

@@ -4,5 +4,6 @@ export * from './stats.js';
 export * from './hostFacts.js';
 export * from './memhog.js';
 export * from './methods.js';
+export * from './order.js';
 export * from './engines.js';
 export * from './report.js';
