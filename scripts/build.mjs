@@ -11,10 +11,27 @@ const common = {
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',
-  // docker-modem's ssh transport pulls in ssh2 with native add-ons; Cryo uses the system
-  // OpenSSH client instead, so that code path is never taken.
-  external: ['vscode', 'ssh2', 'cpu-features'],
+  external: ['vscode'],
+  plugins: [noSsh2()],
 };
+
+/**
+ * docker-modem requires ssh2 (with native add-ons) at load time for its own ssh transport.
+ * Cryo talks ssh through the system OpenSSH client instead, so ssh2 is replaced by a stub
+ * that fails loudly if anything ever reaches it; the .vsix then needs no node_modules.
+ */
+function noSsh2() {
+  return {
+    name: 'no-ssh2',
+    setup(build) {
+      build.onResolve({ filter: /^ssh2$/ }, () => ({ path: 'ssh2', namespace: 'cryo-stub' }));
+      build.onLoad({ filter: /.*/, namespace: 'cryo-stub' }, () => ({
+        contents: "class Client { constructor() { throw new Error('ssh2 is not bundled: Cryo uses the system ssh client'); } }\nmodule.exports = { Client };",
+        loader: 'js',
+      }));
+    },
+  };
+}
 
 const builds = [
   esbuild.build({
