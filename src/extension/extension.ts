@@ -19,7 +19,7 @@ export interface CryoApi {
 /** The composition root: every object is built here and every disposable registered. */
 export function activate(context: vscode.ExtensionContext): CryoApi {
   const log = createLogger();
-  const hosts = new HostRegistry();
+  const hosts = new HostRegistry({ warn: (m) => void warnHosts(log, m) });
   const tree = new HostsTreeProvider(hosts, log);
   const refresh = new RefreshManager(hosts, () => tree.refresh(), log);
   const configured = vscode.workspace.getConfiguration('cryo').get<string>('resultsFile', '');
@@ -29,9 +29,19 @@ export function activate(context: vscode.ExtensionContext): CryoApi {
   const charts = new ChartsPanels({ extensionUri: context.extensionUri, store, log });
   context.subscriptions.push(log, hosts, tree, refresh, view, charts, ...registerCommands({ hosts, tree, refresh, log, store, extensionUri: context.extensionUri }, charts));
   log.info(`Cryo activated; results go to ${store.path}`);
+  hostsClosed = () => hosts.closed();
   return { hosts, tree, store, charts };
 }
 
-export function deactivate(): void {
-  // Everything is disposed through context.subscriptions.
+/** Set by activate(): lets deactivate() wait until SSH hosts have closed their connections. */
+let hostsClosed: (() => Promise<void>) | undefined;
+
+export async function deactivate(): Promise<void> {
+  // Everything else is disposed through context.subscriptions (before this runs).
+  await hostsClosed?.();
+}
+
+async function warnHosts(log: vscode.LogOutputChannel, message: string): Promise<void> {
+  log.warn(message);
+  if ((await vscode.window.showWarningMessage(`Cryo: ${message.split('\n')[0]}`, 'Show Log')) === 'Show Log') log.show(true);
 }

@@ -122,11 +122,18 @@ export class HostRegistry implements vscode.Disposable {
 
   dispose(): void {
     for (const s of this.subscriptions) s.dispose();
-    // Starts `ssh -O exit` for every SSH host at once; the processes finish on their own.
-    for (const e of this.entries) void e.host.dispose().catch(() => undefined);
+    // Starts `ssh -O exit` for every SSH host at once; deactivate() awaits closed().
+    this.closing = Promise.all(this.entries.map((e) => e.host.dispose().catch(() => undefined))).then(() => undefined);
     this.entries = [];
     this.changed.dispose();
   }
+
+  /** Settles when every host disposed by dispose() has closed its connections. */
+  closed(): Promise<void> {
+    return this.closing ?? Promise.resolve();
+  }
+
+  private closing?: Promise<void>;
 }
 
 function settingArray(value: unknown): unknown[] {
