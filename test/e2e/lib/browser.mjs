@@ -17,6 +17,9 @@ const { chromium } = require('playwright-core');
 /** @typedef {import('playwright-core').BrowserContext} BrowserContext */
 
 export const chromiumPath = process.env.CRYO_CHROMIUM ?? '/usr/bin/chromium';
+/** Known noise (shared/notes/vscode-in-ci.md): the offline extension gallery. */
+const harmless = /ENOTFOUND open-vsx\.org/;
+
 const chromiumArgs = [
   '--no-sandbox', // root
   '--disable-gpu',
@@ -65,6 +68,7 @@ async function consoleText(msg) {
  * @param {boolean} [opts.waitReady]     wait for the workbench to render (default true)
  * @param {(line: string) => void} [opts.log]      where forwarded console lines go (default stdout)
  * @param {boolean} [opts.verbose]       forward all console lines, not only extension-host ones
+ *        (default $CRYO_E2E_VERBOSE)
  * @param {{width: number, height: number}} [opts.viewport]
  * @returns {Promise<Workbench>}
  */
@@ -90,10 +94,13 @@ export async function openWorkbench(opts) {
   const verbose = opts.verbose ?? !!process.env.CRYO_E2E_VERBOSE;
   page.on('console', (msg) => {
     void consoleText(msg).then((text) => {
-      const fromExtHost = text.startsWith('[Extension Host]');
-      if (!fromExtHost && !verbose) return;
       const level = msg.type() === 'log' ? '' : ` ${msg.type()}`;
-      log(fromExtHost ? `[ext-host${level}] ${text.slice('[Extension Host]'.length).trimStart()}` : `[browser${level}] ${text}`);
+      if (text.startsWith('[Extension Host]')) {
+        log(`[ext-host${level}] ${text.slice('[Extension Host]'.length).trimStart()}`);
+      } else if (verbose && !harmless.test(text)) {
+        // In test mode the extension host's stdout (a mocha reporter) arrives as " INFO <line>".
+        log(`[vscode${level}] ${text.replace(/^\s*(INFO|WARN|ERR|TRACE|DEBUG) /, '')}`);
+      }
     });
   });
   page.on('pageerror', (err) => log(`[browser pageerror] ${err.message}`));
