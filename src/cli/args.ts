@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { isValidName } from '../core/index.js';
+import { bench, isValidName } from '../core/index.js';
 
 /** Bad command line: the message says what is wrong, the caller prints usage and exits 2. */
 export class UsageError extends Error {
@@ -17,7 +17,7 @@ Commands:
   restore <container> <checkpoint> [--out F]     start a stopped container from a checkpoint
   ls [container]                                 containers and their checkpoints
   bench engines [--sizes 16,256,1024] [--reps 3] [--warmup 0] [--settle-ms 1500]
-                [--out F.jsonl] [--md F.md]
+                [--methods docker-cli,cryo-docker,cryo-runc,raw-runc] [--out F.jsonl] [--md F.md]
                 [--docker-cli /usr/bin/docker] [--runc-root /run/docker/runtime-runc/moby]
 
 Options for every command:
@@ -43,6 +43,7 @@ export type CliCommand =
       reps: number;
       warmup: number;
       settleMs: number;
+      methods?: bench.BenchMethod[];
       out?: string;
       md?: string;
       dockerCli?: string;
@@ -63,6 +64,7 @@ const COMMANDS: Record<string, Options> = {
     reps: { type: 'string' },
     warmup: { type: 'string' },
     'settle-ms': { type: 'string' },
+    methods: { type: 'string' },
     out: { type: 'string' },
     md: { type: 'string' },
     'docker-cli': { type: 'string' },
@@ -122,6 +124,7 @@ export function parseCommandLine(argv: readonly string[]): CliCommand {
       const md = str(v, 'md');
       const dockerCli = str(v, 'docker-cli');
       const runcRoot = str(v, 'runc-root');
+      const methods = str(v, 'methods');
       return {
         cmd: 'bench-engines',
         ...common,
@@ -129,6 +132,7 @@ export function parseCommandLine(argv: readonly string[]): CliCommand {
         reps: parseCount('--reps', str(v, 'reps') ?? '3', 1),
         warmup: parseCount('--warmup', str(v, 'warmup') ?? '0', 0),
         settleMs: parseCount('--settle-ms', str(v, 'settle-ms') ?? '1500', 0),
+        ...(methods ? { methods: parseMethods(methods) } : {}),
         ...(out ? { out } : {}),
         ...(md ? { md } : {}),
         ...(dockerCli ? { dockerCli } : {}),
@@ -163,4 +167,14 @@ export function parseCount(flag: string, text: string, least: number): number {
   const n = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
   if (!Number.isSafeInteger(n) || n < least) throw new UsageError(`${flag} "${text}": use a whole number >= ${least}.`);
   return n;
+}
+
+/** "cryo-runc,raw-runc" -> the methods to compare, each known and listed once. */
+export function parseMethods(text: string): bench.BenchMethod[] {
+  const parts = text.split(',').map((s) => s.trim());
+  const known: readonly string[] = bench.METHODS;
+  const bad = parts.filter((p) => !known.includes(p));
+  if (bad.length) throw new UsageError(`--methods: unknown ${bad.map((b) => `"${b}"`).join(', ')} (known: ${known.join(', ')}).`);
+  if (new Set(parts).size !== parts.length) throw new UsageError(`--methods "${text}": a method is listed twice.`);
+  return parts as bench.BenchMethod[];
 }

@@ -34,12 +34,13 @@ test('restore and ls', () => {
 
 test('bench engines: defaults, then every option', () => {
   assert.deepEqual(parse('bench engines'), { cmd: 'bench-engines', sizesMb: [16, 256, 1024], reps: 3, warmup: 0, settleMs: 1500 });
-  assert.deepEqual(parse('bench engines --sizes 16,256 --reps 5 --warmup 1 --settle-ms 0 --out results/b.jsonl --md results/b.md --docker-cli /usr/bin/docker --runc-root /run/x'), {
+  assert.deepEqual(parse('bench engines --sizes 16,256 --reps 5 --warmup 1 --settle-ms 0 --methods cryo-runc,raw-runc --out results/b.jsonl --md results/b.md --docker-cli /usr/bin/docker --runc-root /run/x'), {
     cmd: 'bench-engines',
     sizesMb: [16, 256],
     reps: 5,
     warmup: 1,
     settleMs: 0,
+    methods: ['cryo-runc', 'raw-runc'],
     out: 'results/b.jsonl',
     md: 'results/b.md',
     dockerCli: '/usr/bin/docker',
@@ -63,6 +64,8 @@ test('usage errors say what is wrong', () => {
     ['bench restore', /Unknown benchmark "restore"/],
     ['bench engines --reps 0', /--reps "0"/],
     ['bench engines --sizes 16,,1024', /--sizes/],
+    ['bench engines --methods cryo-runc,podman', /--methods: unknown "podman"/],
+    ['bench engines --methods raw-runc,raw-runc', /listed twice/],
     ['probe --host ssh://me@box', /--host "ssh:\/\/me@box"/],
     ['probe --leave-running', /Unknown option '--leave-running'/],
   ];

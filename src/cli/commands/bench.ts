@@ -9,6 +9,7 @@ export interface BenchEnginesOptions {
   reps: number;
   warmup: number;
   settleMs: number;
+  methods?: bench.BenchMethod[];
   out?: string;
   md?: string;
   dockerCli?: string;
@@ -27,6 +28,7 @@ export async function benchEnginesCommand(ctx: CliContext, opts: BenchEnginesOpt
     warmup: opts.warmup,
     settleMs: opts.settleMs,
     runId,
+    ...(opts.methods ? { methods: opts.methods } : {}),
     dockerCli,
     signal: ctx.signal,
     ...(opts.runcRoot ? { runcRoot: opts.runcRoot } : {}),
