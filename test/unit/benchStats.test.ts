@@ -55,7 +55,7 @@ const RUNS: MeasuredRun[] = [
 ];
 
 test('runs summarize per size x method, failures counted but not averaged', () => {
-  const rows = summarizeRuns(RUNS);
+  const rows = summarizeRuns([...RUNS].reverse());
   assert.deepEqual(rows.map((r) => `${r.sizeMb}/${r.method}`), ['16/raw-runc', '256/docker-cli', '256/cryo-runc', '256/raw-runc']);
   const small = rows[0]!;
   assert.deepEqual(small.wallMs, { n: 1, median: 250, min: 250, max: 250 });

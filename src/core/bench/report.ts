@@ -23,8 +23,11 @@ export interface MethodRow {
   failed: number;
 }
 
-/** One row per size x method, in the order sizes and methods were first seen. */
-export function summarizeRuns(runs: readonly MeasuredRun[]): MethodRow[] {
+/** The engines scenario's methods, slowest path first: the order rows are shown in. */
+export const METHOD_ORDER: readonly string[] = ['docker-cli', 'cryo-docker', 'cryo-runc', 'raw-runc'];
+
+/** One row per size x method, by size, then in methodOrder (methods not listed last, as first seen). */
+export function summarizeRuns(runs: readonly MeasuredRun[], methodOrder: readonly string[] = METHOD_ORDER): MethodRow[] {
   const groups = new Map<string, MeasuredRun[]>();
   for (const r of runs) {
     const key = `${r.sizeMb}\u0000${r.method}`;
@@ -43,7 +46,8 @@ export function summarizeRuns(runs: readonly MeasuredRun[]): MethodRow[] {
     if (sizes.length) row.imageBytes = median(sizes);
     rows.push(row);
   }
-  return rows.sort((a, b) => a.sizeMb - b.sizeMb);
+  const rank = (m: string) => (methodOrder.includes(m) ? methodOrder.indexOf(m) : methodOrder.length);
+  return rows.sort((a, b) => a.sizeMb - b.sizeMb || rank(a.method) - rank(b.method));
 }
 
 export interface GoalRatio {
