@@ -164,6 +164,22 @@ export class Workbench {
   }
 
   /**
+   * Drags the side bar's edge so it is `width` px wide (long tree labels stay readable in
+   * screenshots).
+   * @param {number} width
+   */
+  async setSideBarWidth(width) {
+    const bar = await this.page.locator('.part.sidebar').boundingBox();
+    if (!bar) return;
+    const y = bar.y + bar.height / 2;
+    const edge = bar.x + bar.width;
+    await this.page.mouse.move(edge - 1, y);
+    await this.page.mouse.down();
+    await this.page.mouse.move(bar.x + width, y, { steps: 5 });
+    await this.page.mouse.up();
+  }
+
+  /**
    * A row of a tree in the side bar whose label (not description) is `label`.
    * @param {string | RegExp} label
    */
@@ -296,7 +312,7 @@ export class Workbench {
       await input.fill(opts.text);
     } else if (await list.isVisible()) {
       // A quick pick whose items are still loading would swallow the Enter.
-      await list.locator('.monaco-list-row.focused').waitFor({ timeout });
+      await list.locator('.monaco-list-row').first().waitFor({ timeout });
     }
     const before = await this.quickInputState();
     await input.press('Enter');
