@@ -177,6 +177,8 @@ export class Workbench {
     await this.page.mouse.down();
     await this.page.mouse.move(bar.x + width, y, { steps: 5 });
     await this.page.mouse.up();
+    // Off the sash, or screenshots show it highlighted.
+    await this.page.mouse.move(bar.x + width + 300, bar.y + bar.height - 5);
   }
 
   /**
