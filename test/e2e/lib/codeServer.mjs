@@ -43,7 +43,6 @@ export async function freePort() {
  * @property {string} url      base URL, e.g. http://127.0.0.1:41234/
  * @property {number} port
  * @property {string} dir      the temp dir holding user-data, extensions, XDG dirs, logs
- * @property {Record<string,string>} env  XDG env to reuse for a browser
  * @property {string} logFile  code-server's combined stdout/stderr
  * @property {() => Promise<void>} stop
  */
@@ -75,6 +74,7 @@ export async function startCodeServer(opts = {}) {
   );
   // A config file of our own stops code-server from writing a default one into ~/.config.
   await fsp.writeFile(d('config.yaml'), 'auth: none\ncert: false\n');
+  /** @type {NodeJS.ProcessEnv} */
   const env = {
     ...process.env,
     XDG_CONFIG_HOME: d('xdg-config'),
@@ -165,8 +165,7 @@ export async function startCodeServer(opts = {}) {
     await sleep(150);
   }
 
-  const xdg = { XDG_CONFIG_HOME: env.XDG_CONFIG_HOME, XDG_DATA_HOME: env.XDG_DATA_HOME, XDG_CACHE_HOME: env.XDG_CACHE_HOME };
-  return { url, port, dir, env: /** @type {Record<string,string>} */ (xdg), logFile, stop };
+  return { url, port, dir, logFile, stop };
 }
 
 /**
