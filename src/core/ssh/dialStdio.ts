@@ -62,8 +62,12 @@ export class DialStdioSocket extends Duplex {
     });
     child.once('close', (code: number | null) => {
       if (this.destroyed || this.killedByUs) return;
-      if (code === 0) this.push(null);
-      else this.destroy(dialStdioError(this.stderr, code, this.connection.target, this.connection.options));
+      if (code !== 0) return void this.destroy(dialStdioError(this.stderr, code, this.connection.target, this.connection.options));
+      this.push(null);
+      // An idle pooled connection whose daemon went away (restarted, stopped) must leave the
+      // pool now: nobody reads it, so 'end' would never come, and the next request would
+      // wait forever on a dead process.
+      if (!(this as unknown as { _httpMessage?: unknown })._httpMessage) this.destroy();
     });
     if (!this.refed) this.unref();
     for (const { chunk, cb } of this.queued) child.stdin!.write(chunk, () => cb());
@@ -74,6 +78,7 @@ export class DialStdioSocket extends Duplex {
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     this.touch();
     if (!this.child) this.queued.push({ chunk, cb });
+    else if (this.child.exitCode !== null || this.child.signalCode !== null) cb(new Error('Docker connection over ssh closed (dial-stdio exited)'));
     else this.child.stdin!.write(chunk, () => cb());
   }
 
@@ -149,7 +154,7 @@ export class DialStdioSocket extends Duplex {
 
 /**
  * An http.Agent whose connections are DialStdioSockets over one SshConnection. Hand it to
- * dockerode (`new Docker({ protocol: 'http', host: 'docker', agent })`). Keep-alive reuses a
+ * dockerode (`new Docker({ protocol: 'http', host: 'localhost', agent })`). Keep-alive reuses a
  * connection for the next request; idle ones close after `idleMs`.
  */
 export class SshDialAgent extends Agent {

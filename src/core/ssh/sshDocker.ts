@@ -18,8 +18,9 @@ export function connectSshDocker(target: SshTarget, options: SshOptions = {}, ag
   const connection = new SshConnection(target, options);
   const runner = new SshRunner(connection);
   const agent = new SshDialAgent(connection, agentOptions);
-  // The host name only fills the Host header ("docker", as the docker CLI sends): the agent makes the connection.
-  const docker = new Docker({ protocol: 'http', host: 'docker', port: 80, agent } as Docker.DockerOptions);
+  // The agent makes the connection; the host name only fills the Host header. It must be "localhost": VS Code's
+  // extension host (http.proxySupport "override", the default) replaces the agent of any other host with its proxy agent.
+  const docker = new Docker({ protocol: 'http', host: 'localhost', port: 80, agent } as Docker.DockerOptions);
   return {
     docker,
     runner,
