@@ -42,7 +42,8 @@ export interface EngineCheckpointResult {
   preDumpRounds?: PreDumpRound[];
   /** Why pre-dumping stopped, when it ran. */
   preDumpStop?: string;
-  criu?: CriuDumpStats;
+  /** CRIU's stats-dump of the final dump on the host, read by the caller after timing. */
+  statsPath?: string;
   /** Where CRIU's log of this dump is kept on the host, when the engine keeps it. */
   logPath?: string;
 }

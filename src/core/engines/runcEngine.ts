@@ -20,7 +20,8 @@ export const runcEngine: CheckpointEngine = {
     const root = await findRuncRoot(ctx.runner, req.containerId);
     const dir = dockerCheckpointDir(ctx, req.containerId, req.name);
     const work = `${ctx.cryoStateDir}/work/${req.containerId.slice(0, 12)}-${req.name}-${Date.now()}`;
-    await runChecked(ctx.runner, ['mkdir', '-p', '--', dir, work], { privileged: true });
+    // runc creates the image and work folders itself; pre-dump rounds need theirs first.
+    if (req.preDump) await runChecked(ctx.runner, ['mkdir', '-p', '--', dir, work], { privileged: true });
     const fail = async (what: string, stderr: string, logPath: string): Promise<never> => {
       // Nothing half-written may look like a usable checkpoint.
       await ctx.runner.run(['rm', '-rf', '--', dir], { privileged: true });
@@ -72,11 +73,10 @@ export const runcEngine: CheckpointEngine = {
     const r = await ctx.runner.run(argv, { privileged: true });
     const logPath = `${work}/dump.log`;
     if (r.exitCode !== 0) await fail('runc checkpoint failed', r.stderr || r.stdout, logPath);
-    const criu = await readDumpStats(ctx.runner, `${work}/stats-dump`);
     return {
       dir,
       logPath,
-      ...(criu ? { criu } : {}),
+      statsPath: `${work}/stats-dump`,
       ...(rounds.length ? { preDumpRounds: rounds } : {}),
       ...(stopWhy ? { preDumpStop: stopWhy } : {}),
     };
@@ -97,7 +97,7 @@ export async function findRuncRoot(runner: CommandRunner, containerId: string): 
   return hit.trim().slice(0, -(containerId.length + 1));
 }
 
-async function readDumpStats(runner: CommandRunner, path: string): Promise<CriuDumpStats | undefined> {
+export async function readDumpStats(runner: CommandRunner, path: string): Promise<CriuDumpStats | undefined> {
   const r = await runner.runBinary(['cat', '--', path], { privileged: true, timeoutMs: 10_000 });
   if (r.exitCode !== 0) return undefined;
   try {
