@@ -33,8 +33,11 @@ async function testImages(host: 'cryo-vm' | 'cryo-vm-b'): Promise<string[]> {
 }
 
 describe('VM host (scripts/vm)', { skip }, () => {
-  before(() => {
+  before(async () => {
     assert.ok(existsSync(SSH_CONFIG), `CRYO_VM=1 but ${SSH_CONFIG} does not exist: run scripts/vm/start.sh first`);
+    await vm('true').catch((e: Error) => {
+      throw new Error(`CRYO_VM=1 but the VM does not answer (is it running? scripts/vm/start.sh): ${e.message}`);
+    });
   });
 
   test('ssh reaches the VM, pinned to the host key made at build time', async () => {
