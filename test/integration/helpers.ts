@@ -19,14 +19,19 @@ export async function removeContainer(host: DockerHost, id: string): Promise<voi
   await host.docker.getContainer(id).remove({ force: true }).catch(() => undefined);
 }
 
-/** Reads /count from a container, running or stopped, through the archive API (no exec needed). */
-export async function readCount(host: DockerHost, id: string): Promise<number> {
-  const stream = await host.docker.getContainer(id).getArchive({ path: '/count' });
+/** Reads a file from a container, running or stopped, through the archive API (no exec needed). */
+export async function readFile(host: DockerHost, id: string, path: string): Promise<string> {
+  const stream = await host.docker.getContainer(id).getArchive({ path });
   const chunks: Buffer[] = [];
   for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
   const tar = Buffer.concat(chunks);
   const size = parseInt(tar.subarray(124, 136).toString('ascii').replace(/\0.*$/, '').trim(), 8);
-  return Number(tar.subarray(512, 512 + size).toString('utf8').trim());
+  return tar.subarray(512, 512 + size).toString('utf8');
+}
+
+/** The counter the test images write to /count. */
+export async function readCount(host: DockerHost, id: string): Promise<number> {
+  return Number((await readFile(host, id, '/count')).trim());
 }
 
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {

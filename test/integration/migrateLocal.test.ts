@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { isRunning, readCount, removeContainer, runContainer, uniqueName, waitFor } from './helpers.js';
+import { isRunning, readCount, readFile, removeContainer, runContainer, uniqueName, waitFor } from './helpers.js';
 
 /**
  * Migration between two real daemons on this machine (the default one and daemon B from
@@ -21,14 +21,6 @@ const made: [DockerHost, string][] = [];
 // Writes a marker file once, then counts: the marker checks file-system carry-over.
 const CMD = ['/bin/sh', '-c', 'echo "marker-$$-$(date +%s)" > /marker.txt; exec /bin/sh /counter.sh'];
 
-async function readFile(host: DockerHost, id: string, path: string): Promise<string> {
-  const stream = await host.docker.getContainer(id).getArchive({ path });
-  const chunks: Buffer[] = [];
-  for await (const c of stream as AsyncIterable<Buffer>) chunks.push(c);
-  const tar = Buffer.concat(chunks);
-  const size = parseInt(tar.subarray(124, 136).toString('ascii').replace(/\0.*$/, '').trim(), 8);
-  return tar.subarray(512, 512 + size).toString('utf8');
-}
 
 async function idOn(host: DockerHost, name: string): Promise<string> {
   return (await host.docker.getContainer(name).inspect()).Id;

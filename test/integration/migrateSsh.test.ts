@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { DockerHost, migrateContainer, MigrationFailedError, SshRunner, type SshOptions } from '../../src/core/index.js';
-import { isRunning, readCount, removeContainer, runContainer, uniqueName, waitFor } from './helpers.js';
+import { isRunning, readCount, readFile, removeContainer, runContainer, uniqueName, waitFor } from './helpers.js';
 
 /**
  * Migration to and from host B over real SSH (scripts/provision/host-b.sh): the Docker API
@@ -22,14 +22,6 @@ let scratch: string;
 const made: [() => DockerHost, string][] = [];
 const CMD = ['/bin/sh', '-c', 'echo "marker-$$-$(date +%s)" > /marker.txt; exec /bin/sh /counter.sh'];
 
-async function readFile(host: DockerHost, id: string, path: string): Promise<string> {
-  const stream = await host.docker.getContainer(id).getArchive({ path });
-  const chunks: Buffer[] = [];
-  for await (const c of stream as AsyncIterable<Buffer>) chunks.push(c);
-  const tar = Buffer.concat(chunks);
-  const size = parseInt(tar.subarray(124, 136).toString('ascii').replace(/\0.*$/, '').trim(), 8);
-  return tar.subarray(512, 512 + size).toString('utf8');
-}
 
 async function untouched(id: string): Promise<void> {
   assert.ok(await isRunning(a, id), 'source still running');
