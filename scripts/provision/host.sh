@@ -19,6 +19,8 @@ if ! command -v apt-get >/dev/null || ! command -v dpkg-query >/dev/null; then
 fi
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../lib/apt.sh
+. "$here/../lib/apt.sh"
 export DEBIAN_FRONTEND=noninteractive
 DOCKER=/usr/bin/docker # the daemon's own 20.10 client (a newer CLI may sit in /usr/local/bin)
 SOCK=unix:///var/run/docker.sock
@@ -35,48 +37,10 @@ PACKAGES=(
 )
 
 # ---------------------------------------------------------------- packages
-missing=()
-for p in "${PACKAGES[@]}"; do
-	[[ $(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true) == installed ]] || missing+=("$p")
-done
-if ((${#missing[@]})); then
-	log "installing ${missing[*]}"
-	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-else
-	log "packages: all ${#PACKAGES[@]} present"
-fi
+apt_ensure "${PACKAGES[@]}"
+log "packages: all ${#PACKAGES[@]} present"
 
 # ---------------------------------------------------------------- CRIU
-# The Debian mirror this machine already uses (deb822 or one-line format), so nothing
-# here names a host.
-debian_mirror() {
-	local codename
-	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
-	{
-		for f in /etc/apt/sources.list.d/*.sources; do
-			[[ -f $f ]] || continue
-			awk -v suite="$codename" '
-				function flush() {
-					if (types ~ /(^| )deb( |$)/ && enabled != "no" && (" " suites " ") ~ (" " suite " ") && uris != "") {
-						split(uris, u, " "); print u[1]
-					}
-					types = suites = uris = enabled = ""
-				}
-				/^[ \t]*$/ { flush(); next }
-				/^#/ { next }
-				{ key = tolower($1); $1 = ""; sub(/^ +/, "") }
-				key == "types:" { types = $0 } key == "suites:" { suites = $0 }
-				key == "uris:" { uris = $0 } key == "enabled:" { enabled = tolower($0) }
-				END { flush() }' "$f"
-		done
-		for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-			[[ -f $f ]] || continue
-			# deb [options] URI suite components...
-			sed -E 's/\[[^]]*\]//' "$f" | awk -v suite="$codename" '$1 == "deb" && $3 == suite { print $2 }'
-		done
-	} | grep -E '^https?://' | head -n1
-}
 
 criu_works() { "$1" check >/dev/null 2>&1; }
 

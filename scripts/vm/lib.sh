@@ -10,6 +10,8 @@ export PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 VM_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 VM_REPO=$(cd "$VM_LIB_DIR/../.." && pwd)
+# shellcheck source=../lib/apt.sh
+. "$VM_REPO/scripts/lib/apt.sh"
 VM_CACHE=/var/cache/cryo/vm      # built images, one folder per build key; `current` links the newest
 VM_STATE=/var/lib/cryo/vm        # the running throw-away VM: disk copy, pidfile, serial log
 VM_SSH_DIR=$VM_STATE/ssh         # client key, known_hosts, config (Host cryo-vm, cryo-vm-b)
@@ -134,31 +136,8 @@ vm_images() {
 	return "${PIPESTATUS[0]}"
 }
 
-# The Debian mirror this machine already uses (deb822 or one-line format), so that
-# nothing committed names a host. Same logic as scripts/provision/host.sh.
+# The Debian mirror this machine already uses (scripts/lib/apt.sh), so that nothing
+# committed names a host.
 vm_debian_mirror() {
-	local codename
-	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
-	{
-		for f in /etc/apt/sources.list.d/*.sources; do
-			[[ -f $f ]] || continue
-			awk -v suite="$codename" '
-				function flush() {
-					if (types ~ /(^| )deb( |$)/ && enabled != "no" && (" " suites " ") ~ (" " suite " ") && uris != "") {
-						split(uris, u, " "); print u[1]
-					}
-					types = suites = uris = enabled = ""
-				}
-				/^[ \t]*$/ { flush(); next }
-				/^#/ { next }
-				{ key = tolower($1); $1 = ""; sub(/^ +/, "") }
-				key == "types:" { types = $0 } key == "suites:" { suites = $0 }
-				key == "uris:" { uris = $0 } key == "enabled:" { enabled = tolower($0) }
-				END { flush() }' "$f"
-		done
-		for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-			[[ -f $f ]] || continue
-			sed -E 's/\[[^]]*\]//' "$f" | awk -v suite="$codename" '$1 == "deb" && $3 == suite { print $2 }'
-		done
-	} | grep -E '^https?://' | head -n1
+	debian_mirror
 }
