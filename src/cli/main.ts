@@ -1,9 +1,10 @@
 import { DockerHost } from '../core/index.js';
 import { parseCommandLine, USAGE, UsageError, type CliCommand } from './args.js';
-import { benchEnginesCommand } from './commands/bench.js';
+import { benchEnginesCommand, benchScenarioCommand, benchUsage, parseBenchScenario, type BenchScenarioCommand } from './commands/bench.js';
 import { checkpointCommand } from './commands/checkpoint.js';
 import { lsCommand } from './commands/ls.js';
 import { probeCommand } from './commands/probe.js';
+import { parseReport, REPORT_USAGE, reportCommand, type ReportCommand } from './commands/report.js';
 import { restoreCommand } from './commands/restore.js';
 import { EXIT, type CliContext, type ExitCode } from './context.js';
 
@@ -11,17 +12,24 @@ import { EXIT, type CliContext, type ExitCode } from './context.js';
 async function main(argv: readonly string[]): Promise<ExitCode> {
   const out = (s: string) => process.stdout.write(`${s}\n`);
   const err = (s: string) => process.stderr.write(`${s}\n`);
-  let command: CliCommand;
+  let command: CliCommand | BenchScenarioCommand | ReportCommand;
   try {
-    command = parseCommandLine(argv);
+    // The benchmark scenarios and report parse their own flags; everything else goes through args.ts.
+    command = parseBenchScenario(argv) ?? parseReport(argv) ?? parseCommandLine(argv);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    err(`cryo: ${e.message}\n\n${USAGE}`);
+    err(`cryo: ${e.message}\n\n${usage()}`);
     return EXIT.usage;
   }
   if (command.cmd === 'help') {
-    out(USAGE);
+    out(usage());
     return EXIT.ok;
+  }
+  if (command.cmd === 'report') {
+    return reportCommand({ out, err }, command).catch((e: unknown) => {
+      err(`cryo: ${e instanceof Error ? e.message : String(e)}`);
+      return EXIT.failed;
+    });
   }
 
   let host: DockerHost;
@@ -61,6 +69,8 @@ async function main(argv: readonly string[]): Promise<ExitCode> {
         return await lsCommand(ctx, command);
       case 'bench-engines':
         return await benchEnginesCommand(ctx, command);
+      case 'bench-scenario':
+        return await benchScenarioCommand(ctx, command);
     }
   } catch (e) {
     const cancelled = e instanceof Error && e.name === 'AbortError';
@@ -70,6 +80,10 @@ async function main(argv: readonly string[]): Promise<ExitCode> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+function usage(): string {
+  return `${USAGE}\n\nMore commands:\n${REPORT_USAGE}\n\n${benchUsage()}`;
 }
 
 main(process.argv.slice(2)).then(

@@ -7,3 +7,4 @@ export * from './methods.js';
 export * from './order.js';
 export * from './engines.js';
 export * from './report.js';
+export * from './scenarios/index.js';
