@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { benchCommand } from './bench.js';
 import { checkpointCommand } from './checkpoint.js';
 import type { CommandContext } from './context.js';
 import { deleteCheckpointCommand } from './deleteCheckpoint.js';
@@ -22,6 +23,7 @@ export const COMMAND_IDS = [
   'cryo.openDocs',
   'cryo.showLog',
   'cryo.charts.open',
+  'cryo.bench.run',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];
@@ -40,6 +42,7 @@ export function registerCommands(ctx: CommandContext, charts: Pick<ChartsPanels,
     'cryo.openDocs': openDocsCommand(ctx),
     'cryo.showLog': () => ctx.log.show(),
     'cryo.charts.open': () => void charts.createOrShow(),
+    'cryo.bench.run': benchCommand(ctx, charts),
   };
   return COMMAND_IDS.map((id) => vscode.commands.registerCommand(id, handlers[id]));
 }
