@@ -1,6 +1,7 @@
 import type { DockerHost } from '../../host/dockerHost.js';
 import type { CheckpointRecord, RunRecord } from '../../records.js';
 import { Scheduler } from '../../scheduler/scheduler.js';
+import { BarrierScheduler } from './barrier.js';
 import { int } from './params.js';
 import { BenchSession, settledAll } from './session.js';
 import { brief, groupBy, numTag, okCheckpoints, ratio, secs, selectRun, sortedNumbers, stat, strTag, summaryBase, x } from './summary.js';
@@ -30,7 +31,9 @@ export async function runNway(host: DockerHost, p: NwayParams, opts: ScenarioRun
       const batch = async (k: number, rep: number, warmup: boolean) => {
         const name = `${warmup ? 'w' : 'a'}${rep}-k${k}`;
         if (!warmup) await s.settle();
-        const recs = await settledAll(ids.slice(0, k).map((id) => s.checkpoint(id, name, { concurrency: k, sizeMb: p.sizeMb, rep, batch: name }, { warmup })));
+        const recs = await s.withScheduler(new BarrierScheduler({ policy: 'unlimited', concurrency: 1 }, k), () =>
+          settledAll(ids.slice(0, k).map((id) => s.checkpoint(id, name, { concurrency: k, sizeMb: p.sizeMb, rep, batch: name }, { warmup }))),
+        );
         for (const id of ids.slice(0, k)) await s.discard(id, name);
         s.progress(`${k} at once: ${recs.map(brief).join(', ')}`, warmup ? 0 : k);
       };

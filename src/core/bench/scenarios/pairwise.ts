@@ -2,6 +2,7 @@ import type { DockerHost } from '../../host/dockerHost.js';
 import type { RunRecord } from '../../records.js';
 import { Scheduler } from '../../scheduler/scheduler.js';
 import { rotate } from '../order.js';
+import { BarrierScheduler } from './barrier.js';
 import { int, intList } from './params.js';
 import { BenchSession, settledAll } from './session.js';
 import { brief, groupBy, numTag, okCheckpoints, ratio, secs, selectRun, sortedNumbers, stat, strTag, summaryBase, x } from './summary.js';
@@ -42,10 +43,9 @@ export async function runPairwise(host: DockerHost, p: PairwiseParams, opts: Sce
           const partner = partners.get(mb)!;
           if (!warmup) await s.settle();
           const common = { partnerMb: mb, rep, mode: 'pair', concurrency: 2, batch: name };
-          const [a, b] = await settledAll([
-            s.checkpoint(subject, name, { ...common, role: 'subject', sizeMb: p.smallMb }, { warmup }),
-            s.checkpoint(partner, name, { ...common, role: 'partner', sizeMb: mb }, { warmup }),
-          ]);
+          const [a, b] = await s.withScheduler(new BarrierScheduler({ policy: 'unlimited', concurrency: 1 }, 2), () =>
+            settledAll([s.checkpoint(subject, name, { ...common, role: 'subject', sizeMb: p.smallMb }, { warmup }), s.checkpoint(partner, name, { ...common, role: 'partner', sizeMb: mb }, { warmup })]),
+          );
           await s.discard(subject, name);
           await s.discard(partner, name);
           s.progress(`${p.smallMb} MB with ${mb} MB: ${brief(a!)} (partner ${brief(b!)})`, warmup ? 0 : 2);

@@ -2,6 +2,7 @@ import type { DockerHost } from '../../host/dockerHost.js';
 import type { CheckpointRecord, RunRecord } from '../../records.js';
 import { Scheduler, type Policy } from '../../scheduler/scheduler.js';
 import { mean } from '../stats.js';
+import { BarrierScheduler } from './barrier.js';
 import { intList, oneOf, ScenarioParamError } from './params.js';
 import { BenchSession, settledAll } from './session.js';
 import { brief, goal, groupBy, numTag, okCheckpoints, ratio, secs, selectRun, sortedNumbers, stat, strTag, summaryBase, x } from './summary.js';
@@ -70,8 +71,9 @@ export function submitOrder(sizesMb: readonly number[], order: SubmitOrder, rep:
  * The scheduler comparison: the same memhogs (16..512 MB) requested at once, through
  * checkpointContainer() and so through host.scheduler, under each policy in turn (the
  * host's scheduler is swapped for the batch and put back after). Each container's
- * completion latency is request -> done (queuedMs + wallMs). Each container is also
- * checkpointed alone, for the smallest one's "vs alone" goal. Policies rotate within a
+ * completion latency is burst requested -> done (queuedMs + wallMs when the burst arrives at once). Each container is also
+ * checkpointed alone, for the smallest one's "vs alone" goal. A BarrierScheduler hands each
+ * burst to the policy only once all of it has arrived. Policies rotate within a
  * repetition; the submit order is the same for every policy in a repetition.
  * Tags: policy (a label, or "alone"), sizeMb, rep, concurrency (what the policy lets run at
  * once), requested (batch size), submitted (position in the burst), batch.
@@ -98,13 +100,14 @@ export async function runScheduler(host: DockerHost, p: SchedulerParams, opts: S
       const name = `a${rep}-${spec.label.replace(/[^a-z0-9]+/g, '-')}`;
       const order = submitOrder(p.sizesMb, p.order, rep);
       await s.settle();
-      const scheduler = new Scheduler({ policy: spec.policy, concurrency: spec.concurrency, ...(spec.agingPerMs !== undefined ? { agingPerMs: spec.agingPerMs } : {}) });
+      const scheduler = new BarrierScheduler({ policy: spec.policy, concurrency: spec.concurrency, ...(spec.agingPerMs !== undefined ? { agingPerMs: spec.agingPerMs } : {}) }, n);
       const recs = await s.withScheduler(scheduler, () =>
         settledAll(order.map((mb, i) => s.checkpoint(ids.get(mb)!, name, { policy: spec.label, cryoPolicy: p.cryo, sizeMb: mb, rep, concurrency: effectiveConcurrency(spec, n), requested: n, submitted: i + 1, batch: name }))),
       );
       for (const mb of p.sizesMb) await s.discard(ids.get(mb)!, name);
-      const lat = recs.filter((r) => r.outcome === 'ok').map((r) => (r.queuedMs ?? 0) + r.wallMs);
-      s.progress(`${spec.label}, rep ${rep}: mean latency ${lat.length ? (mean(lat) / 1000).toFixed(2) : '?'} s (${recs.map(brief).join(', ')})`, n);
+      const ok = recs.filter((r) => r.outcome === 'ok');
+      const lat = ok.length === recs.length ? [...burstLatencies(ok).values()] : [];
+      s.progress(`${spec.label}, rep ${rep}: mean latency ${lat.length ? (mean(lat) / 1000).toFixed(2) : '?'} s (checkpoints ${recs.map(brief).join(', ')})`, n);
     };
     // Warm-ups: each container alone, which also gives the sjf cost model this host's figures.
     for (let w = 1; w <= p.warmup; w++) await alone(w, true);
@@ -123,13 +126,29 @@ export function schedulerSteps(p: Pick<SchedulerParams, 'sizesMb' | 'policies' |
   return p.reps * p.sizesMb.length * (1 + p.policies.length);
 }
 
-const latency = (r: CheckpointRecord) => (r.queuedMs ?? 0) + r.wallMs;
+/** When a record's checkpoint was done (wall clock, ms): request + queued + checkpoint. */
+const doneAt = (r: CheckpointRecord) => Date.parse(r.startedAt) + (r.queuedMs ?? 0) + r.wallMs;
 
-/** Request -> done for the whole burst: first request to last completion. */
+/**
+ * The moment the burst was complete: its last request. The BarrierScheduler hands the
+ * burst to the policy then, so latencies count from here (an early request's wait for the
+ * others is the benchmark's, not the policy's).
+ */
+export function burstRequested(batch: readonly CheckpointRecord[]): number {
+  return Math.max(...batch.map((r) => Date.parse(r.startedAt)));
+}
+
+/** Completion latency of each checkpoint in a burst: burst requested -> done (= queuedMs + wallMs when all arrive at once). */
+export function burstLatencies(batch: readonly CheckpointRecord[]): Map<CheckpointRecord, number> {
+  const t0 = burstRequested(batch);
+  return new Map(batch.map((r) => [r, doneAt(r) - t0]));
+}
+
+/** Burst requested -> last checkpoint done. */
 export function burstMakespan(batch: readonly CheckpointRecord[]): number | undefined {
-  const t = batch.map((r) => ({ req: Date.parse(r.startedAt), done: Date.parse(r.startedAt) + latency(r) }));
-  if (!t.length || t.some((v) => !Number.isFinite(v.req))) return undefined;
-  return Math.max(...t.map((v) => v.done)) - Math.min(...t.map((v) => v.req));
+  const t0 = burstRequested(batch);
+  if (!batch.length || !Number.isFinite(t0)) return undefined;
+  return Math.max(...batch.map(doneAt)) - t0;
 }
 
 export interface PolicyFigures {
@@ -140,8 +159,9 @@ export interface PolicyFigures {
   makespan?: number;
   smallestLatency?: number;
   /**
-   * First to last request reaching the scheduler within a burst: the burst is only a burst
-   * to the policy if this is small (the core reads each container's memory before queueing).
+   * First to last request reaching the scheduler within a burst (the core reads each
+   * container's memory before queueing; through Docker's paced stats API that spreads a
+   * burst over up to a second). The BarrierScheduler absorbs it; shown so it is seen.
    */
   arrivalSpread?: number;
   bursts: number;
@@ -157,15 +177,16 @@ export function policyFigures(records: readonly CheckpointRecord[], policy: stri
   const sizes = sortedNumbers(mine.flatMap((r) => numTag(r, 'sizeMb') ?? []));
   const smallest = sizes[0];
   const latencyBySize = new Map<number, number>();
+  const lat = complete.map(burstLatencies);
   for (const mb of sizes) {
-    const v = stat(complete.flatMap((b) => b.filter((r) => numTag(r, 'sizeMb') === mb).map(latency)));
+    const v = stat(lat.flatMap((m) => [...m].filter(([r]) => numTag(r, 'sizeMb') === mb).map(([, v]) => v)));
     if (v) latencyBySize.set(mb, v.median);
   }
   const med = (xs: (number | undefined)[]) => stat(xs)?.median;
   const f: PolicyFigures = { policy, latencyBySize, bursts: complete.length, incomplete: bursts.length - complete.length };
-  const meanLatency = med(complete.map((b) => mean(b.map(latency))));
+  const meanLatency = med(lat.map((m) => mean([...m.values()])));
   const makespan = med(complete.map(burstMakespan));
-  const smallestLatency = med(complete.map((b) => b.find((r) => numTag(r, 'sizeMb') === smallest)).map((r) => (r ? latency(r) : undefined)));
+  const smallestLatency = med(lat.map((m) => [...m].find(([r]) => numTag(r, 'sizeMb') === smallest)?.[1]));
   if (meanLatency !== undefined) f.meanLatency = meanLatency;
   if (makespan !== undefined) f.makespan = makespan;
   if (smallestLatency !== undefined) f.smallestLatency = smallestLatency;
@@ -189,7 +210,7 @@ export function summarizeScheduler(records: readonly RunRecord[], runId?: string
   const smallestAlone = sizes[0] !== undefined ? aloneBySize.get(sizes[0])?.median : undefined;
   const s = (ms?: number) => (ms === undefined ? '–' : (ms / 1000).toFixed(2));
   out.tables.push({
-    title: 'Completion latency (request -> done = queued + checkpoint) per container, seconds, median over repetitions',
+    title: 'Completion latency (burst requested -> done) per container, seconds, median over repetitions',
     head: ['policy', ...sizes.map((mb) => `${mb} MB`), 'mean', 'vs naive', 'smallest / alone', 'makespan', 'vs naive', 'arrival spread', 'bursts'],
     rows: policies.map((p) => {
       const f = figs.get(p)!;

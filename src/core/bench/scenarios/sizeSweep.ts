@@ -2,6 +2,7 @@ import type { DockerHost } from '../../host/dockerHost.js';
 import type { RunRecord } from '../../records.js';
 import { Scheduler } from '../../scheduler/scheduler.js';
 import { rotate } from '../order.js';
+import { BarrierScheduler } from './barrier.js';
 import { int, intList } from './params.js';
 import { BenchSession, settledAll } from './session.js';
 import { brief, bytes, groupBy, numTag, okCheckpoints, ratio, secs, selectRun, sortedNumbers, stat, strTag, summaryBase, x } from './summary.js';
@@ -16,7 +17,7 @@ export const SIZE_SWEEP = 'size-sweep';
 
 /**
  * Seed 000/001 fig. 2: checkpoint time against memory size, each container alone, then all
- * of them checkpointed at once ("with others"). One memhog per size for the whole run;
+ * of them checkpointed at once ("with others", released together by a BarrierScheduler). One memhog per size for the whole run;
  * every repetition takes each alone (in a rotated order) and one simultaneous batch, and
  * alternates which of the two comes first. host.scheduler is 'unlimited' meanwhile, so the
  * batch really runs at once. Tags: sizeMb, rep, mode (alone | with-others), concurrency.
@@ -43,11 +44,13 @@ export async function runSizeSweep(host: DockerHost, p: SizeSweepParams, opts: S
       const together = async (rep: number, warmup: boolean) => {
         const name = `${warmup ? 'w' : 'a'}${rep}-others`;
         if (!warmup) await s.settle();
-        await settledAll(
-          p.sizesMb.map(async (mb) => {
-            const r = await s.checkpoint(ids.get(mb)!, name, { sizeMb: mb, rep, mode: 'with-others', concurrency: n, batch: name, dirtyPct: p.dirtyPct }, { warmup });
-            s.progress(`${mb} MB with ${n - 1} others: ${brief(r)}`, warmup ? 0 : 1);
-          }),
+        await s.withScheduler(new BarrierScheduler({ policy: 'unlimited', concurrency: 1 }, n), () =>
+          settledAll(
+            p.sizesMb.map(async (mb) => {
+              const r = await s.checkpoint(ids.get(mb)!, name, { sizeMb: mb, rep, mode: 'with-others', concurrency: n, batch: name, dirtyPct: p.dirtyPct }, { warmup });
+              s.progress(`${mb} MB with ${n - 1} others: ${brief(r)}`, warmup ? 0 : 1);
+            }),
+          ),
         );
         for (const mb of p.sizesMb) await s.discard(ids.get(mb)!, name);
       };
