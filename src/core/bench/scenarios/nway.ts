@@ -4,7 +4,7 @@ import { Scheduler } from '../../scheduler/scheduler.js';
 import { BarrierScheduler } from './barrier.js';
 import { int } from './params.js';
 import { BenchSession, settledAll } from './session.js';
-import { brief, groupBy, numTag, okCheckpoints, ratio, secs, selectRun, sortedNumbers, stat, strTag, summaryBase, x } from './summary.js';
+import { batchKey, brief, groupBy, numTag, okCheckpoints, ratio, secs, selectRun, sortedNumbers, stat, strTag, summaryBase, x } from './summary.js';
 import type { CommonParams, ScenarioDef, ScenarioRunOptions, ScenarioSummary } from './types.js';
 
 export interface NwayParams extends CommonParams {
@@ -71,7 +71,7 @@ export function summarizeNway(records: readonly RunRecord[], runId?: string): Sc
   for (const k of sortedNumbers(byK.keys())) {
     const g = byK.get(k)!;
     const each = stat(g.map((r) => r.wallMs));
-    const batches = [...groupBy(g, (r) => strTag(r, 'batch')).values()];
+    const batches = [...groupBy(g, batchKey).values()];
     const slowest = stat(batches.map((b) => Math.max(...b.map((r) => r.wallMs))));
     const span = stat(batches.map(makespanMs));
     const mb = stat(g.map((r) => r.memoryBytes))?.median;

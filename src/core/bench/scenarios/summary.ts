@@ -46,6 +46,12 @@ export function selectRun(records: readonly RunRecord[], scenario: string, runId
   return records.filter((r): r is Measured => (r.kind === 'checkpoint' || r.kind === 'restore') && strTag(r, 'scenario') === scenario && (runId === undefined || strTag(r, 'benchRun') === runId) && tag(r, 'warmup') !== true);
 }
 
+/** A batch of checkpoints taken at once: its tag within one run (batch names repeat across runs). */
+export function batchKey(r: RunRecord): string | undefined {
+  const b = strTag(r, 'batch');
+  return b === undefined ? undefined : `${strTag(r, 'benchRun') ?? ''}/${b}`;
+}
+
 export const okCheckpoints = (rs: readonly Measured[]): CheckpointRecord[] => rs.filter((r): r is CheckpointRecord => r.kind === 'checkpoint' && r.outcome === 'ok');
 export const okRestores = (rs: readonly Measured[]): RestoreRecord[] => rs.filter((r): r is RestoreRecord => r.kind === 'restore' && r.outcome === 'ok');
 
