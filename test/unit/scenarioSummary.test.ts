@@ -178,3 +178,11 @@ test('report page: the charts bundle inline under a nonce CSP, records embedded 
   assert.ok(!json.includes('<'));
   assert.deepEqual(JSON.parse(json), { a: '</script>' });
 });
+
+test('linear fit: slope, intercept and r; undefined for too few points or no spread', async () => {
+  const { linearFit } = await import('../../src/core/bench/scenarios/summary.js');
+  const f = linearFit([1, 2, 3, 4].map((x) => ({ x, y: 10 + 2 * x })))!;
+  assert.deepEqual([f.a, f.b, f.r, f.n], [10, 2, 1, 4]);
+  assert.equal(linearFit([{ x: 1, y: 1 }, { x: 2, y: 2 }]), undefined);
+  assert.equal(linearFit([1, 1, 1].map((x) => ({ x, y: x }))), undefined);
+});

@@ -2,7 +2,7 @@ import type { DockerHost } from '../../host/dockerHost.js';
 import type { RunRecord } from '../../records.js';
 import { processCounts } from './params.js';
 import { BenchSession } from './session.js';
-import { brief, bytes, groupBy, numTag, okCheckpoints, okRestores, secs, selectRun, sortedNumbers, stat, summaryBase } from './summary.js';
+import { brief, bytes, groupBy, linearFit, numTag, okCheckpoints, okRestores, secs, selectRun, sortedNumbers, stat, summaryBase } from './summary.js';
 import type { CommonParams, ScenarioDef, ScenarioRunOptions, ScenarioSummary } from './types.js';
 
 export interface ProcessesParams extends CommonParams {
@@ -76,6 +76,14 @@ export function summarizeProcesses(records: readonly RunRecord[], runId?: string
     return [String(n), secs(stat(c.map((r) => r.wallMs))), secs(stat((rss.get(n) ?? []).map((r) => r.wallMs))), frozen ? (frozen.median / 1000).toFixed(2) : '–', bytes(stat(c.map((r) => r.imageBytes))?.median)];
   });
   out.tables.push({ title: 'cryo-forker with N children; seconds, median (min–max)', head: ['children', 'checkpoint', 'restore', 'CRIU frozen', 'image'], rows });
+  // Per-child cost is small against a loaded host's noise: a line through every run says more than medians.
+  const fits: [string, ReturnType<typeof linearFit>][] = [
+    ['checkpoint', linearFit(okCheckpoints(rs).flatMap((r) => (numTag(r, 'processes') !== undefined ? [{ x: numTag(r, 'processes')!, y: r.wallMs }] : [])))],
+    ['restore', linearFit(okRestores(rs).flatMap((r) => (numTag(r, 'processes') !== undefined ? [{ x: numTag(r, 'processes')!, y: r.wallMs }] : [])))],
+    ['image', linearFit(okCheckpoints(rs).flatMap((r) => (numTag(r, 'processes') !== undefined && r.imageBytes !== undefined ? [{ x: numTag(r, 'processes')!, y: r.imageBytes / 1024 }] : [])))],
+  ];
+  const fitRows = fits.flatMap(([what, f]) => (f ? [[what, what === 'image' ? `${f.a.toFixed(0)} KiB` : `${(f.a / 1000).toFixed(2)} s`, what === 'image' ? `${f.b.toFixed(1)} KiB` : `${f.b.toFixed(1)} ms`, f.r.toFixed(2), String(f.n)]] : []));
+  if (fitRows.length) out.tables.push({ title: 'Least-squares line through every run: intercept + slope per child', head: ['', 'intercept', 'per child', 'r', 'runs'], rows: fitRows });
   out.notes.push('Seed 004 (Python children, Docker 19.03, CRIU 3.6): checkpoint and restore time both grow about linearly from 1 to 50 children, restore tracking checkpoint.');
   return out;
 }

@@ -61,6 +61,20 @@ export function stat(values: readonly (number | undefined)[]): Summary | undefin
   return xs.length ? summarize(xs) : undefined;
 }
 
+/** Least-squares line y = a + b x with Pearson's r, or undefined for fewer than 3 points or no spread in x. */
+export function linearFit(points: readonly { x: number; y: number }[]): { a: number; b: number; r: number; n: number } | undefined {
+  const n = points.length;
+  if (n < 3) return undefined;
+  const mx = points.reduce((s, p) => s + p.x, 0) / n;
+  const my = points.reduce((s, p) => s + p.y, 0) / n;
+  const sxx = points.reduce((s, p) => s + (p.x - mx) ** 2, 0);
+  const syy = points.reduce((s, p) => s + (p.y - my) ** 2, 0);
+  const sxy = points.reduce((s, p) => s + (p.x - mx) * (p.y - my), 0);
+  if (sxx === 0) return undefined;
+  const b = sxy / sxx;
+  return { a: my - b * mx, b, r: syy === 0 ? 0 : sxy / Math.sqrt(sxx * syy), n };
+}
+
 export function groupBy<T, K>(items: readonly T[], key: (t: T) => K | undefined): Map<K, T[]> {
   const out = new Map<K, T[]>();
   for (const it of items) {
