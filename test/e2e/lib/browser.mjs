@@ -192,6 +192,38 @@ export class Workbench {
   }
 
   /**
+   * The rows of the side bar's tree as shown now, top to bottom: label, description, the
+   * label of the row it sits under (parent), its codicon (e.g. "vm-running") and whether it
+   * is expanded. Only rendered rows are listed (the tree is virtual; keep it short).
+   * @returns {Promise<{label: string, description: string, parent?: string, icon?: string, expanded?: boolean}[]>}
+   */
+  async treeRows() {
+    return this.page.locator('.part.sidebar .monaco-list-row[role="treeitem"]').evaluateAll((els) => {
+      /** @type {{label: string, level: number}[]} */
+      const stack = [];
+      // The list recycles row elements: DOM order is not display order, data-index is.
+      const byIndex = (/** @type {Element} */ e) => Number(e.getAttribute('data-index'));
+      return els.sort((a, b) => byIndex(a) - byIndex(b)).map((r) => {
+        const level = Number(r.getAttribute('aria-level') ?? '1');
+        const label = r.querySelector('.label-name')?.textContent?.trim() ?? '';
+        while (stack.length && stack[stack.length - 1].level >= level) stack.pop();
+        const parent = stack[stack.length - 1]?.label;
+        stack.push({ label, level });
+        const iconEl = r.querySelector('.custom-view-tree-node-item-icon');
+        const icon = [...(iconEl?.classList ?? [])].find((c) => c.startsWith('codicon-'))?.slice('codicon-'.length);
+        const expanded = r.getAttribute('aria-expanded');
+        return {
+          label,
+          description: r.querySelector('.label-description')?.textContent?.trim() ?? '',
+          ...(parent === undefined ? {} : { parent }),
+          ...(icon === undefined ? {} : { icon }),
+          ...(expanded === null ? {} : { expanded: expanded === 'true' }),
+        };
+      });
+    });
+  }
+
+  /**
    * Waits for a tree row and expands it if it is collapsed.
    * @param {string | RegExp} label
    * @param {number} [timeout]
@@ -224,6 +256,12 @@ export class Workbench {
     await item.waitFor({ timeout: 10_000 });
     if (opts.screenshot) await this.screenshot(opts.screenshot);
     await item.click();
+    // While the tree re-renders (a refresh after Docker events) a click can be lost and the
+    // menu stays open; click once more then.
+    if (!(await item.waitFor({ state: 'hidden', timeout: 3_000 }).then(() => true, () => false))) {
+      await item.click();
+      await item.waitFor({ state: 'hidden', timeout: 10_000 });
+    }
   }
 
   /**
@@ -322,6 +360,117 @@ export class Workbench {
     for (const end = Date.now() + 5_000; Date.now() < end; await this.page.waitForTimeout(50)) {
       if ((await this.quickInputState()) !== before) break;
     }
+  }
+
+  /**
+   * The rows of the quick pick showing now, as a person reads them. A multi-select pick's
+   * rows carry `checked`; `label` is the text without icons ($(name) renders as an icon).
+   * `index` is the row's place in the list (its data-index).
+   * @returns {Promise<{index: number, label: string, description: string, detail: string, checked?: boolean}[]>}
+   */
+  async quickPickItems(timeout = 30_000) {
+    const rows = this.quickInput.locator('.quick-input-list .monaco-list-row');
+    await rows.first().waitFor({ timeout });
+    return rows.evaluateAll((els) =>
+      els.sort((a, b) => Number(a.getAttribute('data-index')) - Number(b.getAttribute('data-index'))).map((r) => {
+        // Rows are recycled: a hidden part (e.g. an item without detail) may hold an old text.
+        const text = (/** @type {string} */ sel) => {
+          const el = r.querySelector(sel);
+          return el?.checkVisibility() ? (el.textContent?.trim() ?? '') : '';
+        };
+        const checked = r.getAttribute('aria-checked');
+        return {
+          index: Number(r.getAttribute('data-index')),
+          label: text('.quick-input-list-row .monaco-icon-name-container .label-name'),
+          description: text('.quick-input-list-row .label-description'),
+          detail: text('.quick-input-list-label-meta .label-name'),
+          ...(checked === null ? {} : { checked: checked === 'true' }),
+        };
+      }),
+    );
+  }
+
+  /**
+   * Ticks or unticks an item of a multi-select quick pick by clicking it.
+   * @param {string | RegExp} label  the item's label (text without icons)
+   * @param {boolean} [checked]      the state wanted (default true)
+   */
+  async setQuickPickItemChecked(label, checked = true, timeout = 30_000) {
+    const re = exactly(label);
+    const items = await this.quickPickItems(timeout);
+    const item = items.find((i) => re.test(i.label));
+    if (!item) throw new Error(`no quick pick item ${re}; items: ${items.map((i) => i.label).join(' / ')}`);
+    const row = this.quickInput.locator(`.quick-input-list .monaco-list-row[data-index="${item.index}"]`);
+    if ((await row.getAttribute('aria-checked')) !== String(checked)) await row.locator('.monaco-checkbox').click();
+    await this.page.waitForFunction(
+      ([el, want]) => /** @type {Element} */ (el).getAttribute('aria-checked') === want,
+      /** @type {const} */ ([await row.elementHandle(), String(checked)]),
+      { timeout },
+    );
+  }
+
+  /** The modal dialog (showInformationMessage/showWarningMessage with modal: true). */
+  get dialog() {
+    return this.page.locator('.monaco-dialog-box');
+  }
+
+  /**
+   * Waits for a modal dialog and returns its text (message and detail, as shown).
+   * @returns {Promise<{message: string, buttons: string[]}>}
+   */
+  async waitForDialog(timeout = 60_000) {
+    await this.dialog.waitFor({ timeout });
+    return this.dialog.evaluate((d) => ({
+      message: [...d.querySelectorAll('.dialog-message-text, .dialog-message-detail')]
+        .map((e) => /** @type {HTMLElement} */ (e).innerText.trim())
+        .filter(Boolean)
+        .join('\n'),
+      buttons: [...d.querySelectorAll('.dialog-buttons .monaco-button')].map((b) => b.textContent?.trim() ?? ''),
+    }));
+  }
+
+  /**
+   * Clicks a button of the modal dialog and waits until the dialog is gone.
+   * @param {string} button  its text, e.g. "Migrate", "OK", "Cancel"
+   */
+  async answerDialog(button, timeout = 30_000) {
+    await this.dialog.locator('.dialog-buttons .monaco-button', { hasText: exactly(button) }).click({ timeout });
+    await this.dialog.waitFor({ state: 'hidden', timeout });
+  }
+
+  /** Messages of the error notifications showing now. */
+  async errorNotifications() {
+    return this.page
+      .locator('.notifications-toasts .notification-list-item:has(.codicon-error) .notification-list-item-message')
+      .allTextContents();
+  }
+
+  /**
+   * Waits for a notification whose message matches, failing at once with the text of any
+   * error notification that shows first.
+   * @param {RegExp} done
+   * @returns {Promise<string>} the message
+   */
+  async waitForNotificationOrError(done, timeout = 120_000) {
+    const end = Date.now() + timeout;
+    for (;;) {
+      const hit = (await this.notifications()).find((m) => done.test(m));
+      if (hit) return hit;
+      const failed = await this.errorNotifications();
+      if (failed.length) throw new Error(`Cryo reported: ${failed.join(' / ')}`);
+      if (Date.now() > end) throw new Error(`no notification matching ${done} within ${timeout} ms (showing: ${(await this.notifications()).join(' / ')})`);
+      await this.page.waitForTimeout(250);
+    }
+  }
+
+  /**
+   * The content frame of the webview editor titled `title` (webviews are two iframes deep:
+   * the host iframe, then #active-frame).
+   * @param {string} title  the editor tab's title, e.g. "Cryo Charts"
+   */
+  async webviewFrame(title, timeout = 60_000) {
+    await this.page.locator('.tabs-container .tab', { hasText: title }).first().waitFor({ timeout });
+    return this.page.frameLocator('iframe.webview.ready').first().frameLocator('#active-frame');
   }
 
   /**

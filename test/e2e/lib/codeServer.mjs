@@ -52,7 +52,10 @@ export async function freePort() {
  * @param {string} [opts.vsix]        a .vsix to install before starting
  * @param {string} [opts.workspace]   folder the server opens by default
  * @param {number} [opts.port]        fixed port (default: a free one)
- * @param {Record<string, unknown>} [opts.settings]  extra user settings
+ * @param {Record<string, unknown>} [opts.settings]  extra user settings (ud/User/settings.json)
+ * @param {Record<string, unknown>} [opts.machineSettings]  remote machine settings
+ *        (ud/Machine/settings.json). The workbench is a remote window, which ignores
+ *        machine-scoped settings (e.g. `cryo.hosts`) in the user file; they go here.
  * @param {Record<string, string>} [opts.env]        extra env for the server and its extension host
  * @param {boolean} [opts.echo]       copy server output to this process's stderr (default: $CRYO_E2E_VERBOSE)
  * @param {boolean} [opts.keep]       keep the temp dir after stop (default: $CRYO_E2E_KEEP)
@@ -65,13 +68,16 @@ export async function startCodeServer(opts = {}) {
   }
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'cryo-code-server-'));
   const d = (/** @type {string} */ name) => path.join(dir, name);
-  for (const sub of ['ud/User', 'ext', 'xdg-config', 'xdg-data', 'xdg-cache']) {
+  for (const sub of ['ud/User', 'ud/Machine', 'ext', 'xdg-config', 'xdg-data', 'xdg-cache']) {
     await fsp.mkdir(d(sub), { recursive: true });
   }
   await fsp.writeFile(
     d('ud/User/settings.json'),
     JSON.stringify({ ...defaultSettings, ...opts.settings }, null, 2),
   );
+  if (opts.machineSettings) {
+    await fsp.writeFile(d('ud/Machine/settings.json'), JSON.stringify(opts.machineSettings, null, 2));
+  }
   // A config file of our own stops code-server from writing a default one into ~/.config.
   await fsp.writeFile(d('config.yaml'), 'auth: none\ncert: false\n');
   /** @type {NodeJS.ProcessEnv} */

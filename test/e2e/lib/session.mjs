@@ -28,21 +28,67 @@ export async function docker(...args) {
 }
 
 /**
+ * Like docker(), against another daemon: `dockerAt('unix:///run/docker-b.sock')('ps')`.
+ * @param {string} dockerHost  a DOCKER_HOST value
+ * @returns {(...args: string[]) => Promise<string>}
+ */
+export function dockerAt(dockerHost) {
+  return async (...args) => {
+    try {
+      const { stdout } = await execFileP('docker', args, {
+        timeout: 120_000,
+        maxBuffer: 16 << 20,
+        env: { ...process.env, DOCKER_HOST: dockerHost, DOCKER_CONTEXT: '' },
+      });
+      return stdout.trim();
+    } catch (e) {
+      const err = /** @type {{stderr?: string, message: string}} */ (e);
+      throw new Error(`DOCKER_HOST=${dockerHost} docker ${args.join(' ')} failed: ${err.stderr?.trim() || err.message}`);
+    }
+  };
+}
+
+/**
+ * Polls until cond() is true (a throw counts as false).
+ * @param {() => Promise<boolean>} cond
+ * @param {string} what  for the timeout message
+ * @param {number} [timeoutMs]
+ */
+export async function until(cond, what, timeoutMs = 30_000) {
+  const end = Date.now() + timeoutMs;
+  while (!(await cond().catch(() => false))) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/**
  * Opens a workbench on the shared code-server (or starts one) and returns it with a close()
- * that also stops a server it started.
- * @param {{verbose?: boolean}} [opts]
+ * that also stops a server it started. With `settings` or `machineSettings` it always starts
+ * a server of its own, so those settings are in place before the workbench loads and no
+ * other test file sees them.
+ * @param {object} [opts]
+ * @param {boolean} [opts.verbose]
+ * @param {Record<string, unknown>} [opts.settings]         user settings (e.g. cryo.resultsFile)
+ * @param {Record<string, unknown>} [opts.machineSettings]  machine-scoped ones (e.g. cryo.hosts)
  * @returns {Promise<{wb: import('./browser.mjs').Workbench, close: () => Promise<void>}>}
  */
 export async function openSession(opts = {}) {
-  let url = process.env.CRYO_E2E_URL;
-  let folder = process.env.CRYO_E2E_WORKSPACE;
+  const own = !!(opts.settings || opts.machineSettings);
+  let url = own ? undefined : process.env.CRYO_E2E_URL;
+  let folder = own ? undefined : process.env.CRYO_E2E_WORKSPACE;
   /** @type {(() => Promise<void>)[]} */
   const cleanups = [];
   if (!url) {
     folder = await fsp.mkdtemp(path.join(os.tmpdir(), 'cryo-e2e-ws-'));
     const ws = folder;
     cleanups.push(() => fsp.rm(ws, { recursive: true, force: true }));
-    const server = await startCodeServer({ vsix: process.env.CRYO_VSIX ?? defaultVsix, workspace: folder });
+    const server = await startCodeServer({
+      vsix: process.env.CRYO_VSIX ?? defaultVsix,
+      workspace: folder,
+      settings: opts.settings,
+      machineSettings: opts.machineSettings,
+    });
     cleanups.push(server.stop);
     url = server.url;
   }
@@ -59,4 +105,19 @@ export async function openSession(opts = {}) {
     for (const c of cleanups.reverse()) await c();
     throw e;
   }
+}
+
+/**
+ * An afterEach hook that saves what the screen showed when a test failed, as
+ * artifacts/screenshots/<prefix>-failed-<test name>.png.
+ * @param {() => import('./browser.mjs').Workbench | undefined} workbench
+ * @param {string} prefix
+ */
+export function screenshotOnFailure(workbench, prefix) {
+  return async (/** @type {{name: string, passed?: boolean}} */ t) => {
+    const wb = workbench();
+    if (!wb || t.passed !== false) return;
+    const file = await wb.screenshot(`${prefix}-failed-${t.name.slice(0, 40).replace(/\W+/g, '-').replace(/-$/, '')}`).catch(() => undefined);
+    if (file) console.log(`screenshot of the failure: ${file}`);
+  };
 }
