@@ -48,7 +48,7 @@ fi
 say "building and packaging cryo.vsix"
 npm run build --silent
 # --no-dependencies: the extension is bundled (dist/extension.cjs); node_modules stays out.
-npx vsce package --no-dependencies -o cryo.vsix </dev/null >/dev/null
+npm run --silent package </dev/null >/dev/null
 
 # --- a sample container to checkpoint
 if [ "$(docker inspect -f '{{.State.Running}}' "$SAMPLE" 2>/dev/null)" != true ]; then

@@ -58,7 +58,7 @@ say build
 npm ci --no-audit --no-fund
 npm run typecheck
 npm run build
-npx vsce package --no-dependencies -o cryo.vsix
+npm run package
 
 phase unit npm run test:unit
 # The VM suites skip themselves here (CRYO_VM unset) and run in their own phase below.

@@ -2,7 +2,7 @@
 // The e2e entry: starts code-server with the packaged extension (cryo.vsix) installed, runs
 // the Playwright UI tests in test/e2e/tests/*.test.mjs with node's test runner, stops
 // code-server. Builds nothing: run the root package's `npm run build` and
-// `npx vsce package -o cryo.vsix` first (scripts/run-vscode.sh does both).
+// `npm run package` first (scripts/run-vscode.sh does both).
 //
 // usage: node test/e2e/run.mjs [test-file-or-name-substring ...]
 // env:   CRYO_VSIX (default <repo>/cryo.vsix), CRYO_E2E_VERBOSE=1 (all browser/server output)
@@ -19,7 +19,7 @@ const testsDir = path.join(repoRoot, 'test/e2e/tests');
 const vsix = path.resolve(process.env.CRYO_VSIX ?? defaultVsix);
 for (const need of [vsix, path.join(repoRoot, 'dist/extension.cjs')]) {
   if (!fs.existsSync(need)) {
-    console.error(`e2e: ${path.relative(repoRoot, need)} is missing; build first: npm run build && npx vsce package -o cryo.vsix`);
+    console.error(`e2e: ${path.relative(repoRoot, need)} is missing; build first: npm run build && npm run package`);
     process.exit(1);
   }
 }

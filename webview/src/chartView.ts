@@ -136,6 +136,9 @@ function datasetsFor(s: ChartSeries, theme: Theme, drawAs: DrawAs): ChartDataset
         // Points on the first and last run sit on the axis ends; draw them whole.
         clip: 8,
         spanGaps: true,
+        // Per-run points of one engine are not a series over time: a line from run 1 to run 3
+        // across another engine's run 2 would suggest a trend. Only thousands of runs get a line.
+        showLine: !perRun || many,
         tension: 0,
       };
     }

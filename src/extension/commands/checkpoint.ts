@@ -62,7 +62,8 @@ async function askOptions(target: PickedContainer, report: CapabilityReport, lea
     { id: 'leaveRunning', label: 'Leave running', description: 'the container keeps running after the checkpoint', picked: leaveRunningDefault },
     report.preDump.ok
       ? { id: 'preDump', label: 'Pre-dump first', description: 'copy memory while running to cut the frozen time' }
-      : { id: 'preDump', label: '$(circle-slash) Pre-dump first (unavailable)', description: 'cannot be selected', detail: report.preDump.reason ?? '' },
+      : // The first clause fits the pick's width; the modal below gives the whole reason.
+        { id: 'preDump', label: '$(circle-slash) Pre-dump first (unavailable)', description: 'cannot be selected', detail: (report.preDump.reason ?? '').split(/[,(]/)[0]!.trim() },
   ];
   for (;;) {
     const picked = await vscode.window.showQuickPick(items, { title: `Checkpoint ${target.info.name}: options`, canPickMany: true, placeHolder: 'Enter to accept' });

@@ -9,5 +9,5 @@ export const harnessDir = path.join(repoRoot, 'test/e2e/harness');
 export const codeServerBin = path.join(harnessDir, 'node_modules/.bin/code-server');
 /** Where screenshots land (CI keeps artifacts/). */
 export const screenshotDir = path.join(repoRoot, 'artifacts/screenshots');
-/** The packaged extension the root package's `npx vsce package -o cryo.vsix` makes. */
+/** The packaged extension the root package's `npm run package` makes. */
 export const defaultVsix = path.join(repoRoot, 'cryo.vsix');
