@@ -1,5 +1,6 @@
 import type { DockerHost } from '../../host/dockerHost.js';
 import type { RunRecord } from '../../records.js';
+import { rotate } from '../order.js';
 import { intList, ScenarioParamError } from './params.js';
 import { BenchSession } from './session.js';
 import { brief, bytes, groupBy, numTag, okCheckpoints, ratio, secs, selectRun, sortedNumbers, stat, summaryBase, x } from './summary.js';
@@ -30,26 +31,31 @@ export function parseDirtyModes(text: string): number[] {
 /**
  * Seed 002 §4.4–4.5 and table 4.3: checkpoint time and image size for 1 MB, 100 MB and
  * 1 GB of memory, still (0 %/s) or being rewritten (5 %/s by default). One memhog per size
- * and rate, leave-running checkpoints. Tags: sizeMb, dirtyPct, rep.
+ * and rate, those of one size running side by side and taken in turns (rotated per
+ * repetition); leave-running checkpoints. Tags: sizeMb, dirtyPct, rep.
  */
 export async function runDirty(host: DockerHost, p: DirtyParams, opts: ScenarioRunOptions = {}): Promise<ScenarioSummary> {
   const s = await BenchSession.open(host, DIRTY, p, dirtySteps(p), opts);
   try {
     for (const mb of p.sizesMb) {
+      // Every rate of one size side by side, taken in a rotated order per repetition, so a
+      // drifting host load does not land on one rate.
+      const ids = new Map<number, string>();
       for (const pct of p.dirtyPcts) {
         s.progress(`starting a ${mb} MB memhog dirtying ${pct} %/s`);
-        const id = await s.startMemhog(`${mb}mb-${pct}pct`, mb, pct);
-        const once = async (rep: number, warmup: boolean) => {
-          const name = `${warmup ? 'w' : 'a'}${rep}`;
-          if (!warmup) await s.settle();
-          const r = await s.checkpoint(id, name, { sizeMb: mb, dirtyPct: pct, rep }, { warmup });
-          await s.discard(id, name);
-          s.progress(`${mb} MB at ${pct} %/s: ${brief(r)}`, warmup ? 0 : 1);
-        };
-        for (let w = 1; w <= p.warmup; w++) await once(w, true);
-        for (let rep = 1; rep <= p.reps; rep++) await once(rep, false);
-        await s.remove(id);
+        ids.set(pct, await s.startMemhog(`${mb}mb-${pct}pct`, mb, pct));
       }
+      const once = async (pct: number, rep: number, warmup: boolean) => {
+        const id = ids.get(pct)!;
+        const name = `${warmup ? 'w' : 'a'}${rep}`;
+        if (!warmup) await s.settle();
+        const r = await s.checkpoint(id, name, { sizeMb: mb, dirtyPct: pct, rep }, { warmup });
+        await s.discard(id, name);
+        s.progress(`${mb} MB at ${pct} %/s: ${brief(r)}`, warmup ? 0 : 1);
+      };
+      for (let w = 1; w <= p.warmup; w++) for (const pct of p.dirtyPcts) await once(pct, w, true);
+      for (let rep = 1; rep <= p.reps; rep++) for (const pct of rotate(p.dirtyPcts, rep)) await once(pct, rep, false);
+      for (const id of ids.values()) await s.remove(id);
     }
   } finally {
     await s.close();
