@@ -54,10 +54,12 @@ export function enginesSteps(p: Pick<EnginesParams, 'sizesMb' | 'methods' | 'rep
 
 function enginesTable(rows: ReturnType<typeof summarizeRuns>) {
   const s = (x?: { median: number; min: number; max: number; n: number }) => (x ? (x.n === 1 ? (x.median / 1000).toFixed(2) : `${(x.median / 1000).toFixed(2)} (${(x.min / 1000).toFixed(2)}–${(x.max / 1000).toFixed(2)})`) : '–');
+  // Records do not keep the whole call's time (only a live run's measurements do): no empty column then.
+  const withCall = rows.some((r) => r.callMs);
   return {
     title: 'Leave-running checkpoint of one memhog, four ways; seconds, median (min–max)',
-    head: ['size', 'method', 'wall', 'call', 'CRIU frozen', 'image', 'failed'],
-    rows: rows.map((r) => [`${r.sizeMb} MB`, r.method, s(r.wallMs), s(r.callMs), r.frozenMs ? (r.frozenMs.median / 1000).toFixed(2) : '–', bytes(r.imageBytes), String(r.failed)]),
+    head: ['size', 'method', 'wall', ...(withCall ? ['call'] : []), 'CRIU frozen', 'image', 'failed'],
+    rows: rows.map((r) => [`${r.sizeMb} MB`, r.method, s(r.wallMs), ...(withCall ? [s(r.callMs)] : []), r.frozenMs ? (r.frozenMs.median / 1000).toFixed(2) : '–', bytes(r.imageBytes), String(r.failed)]),
   };
 }
 
