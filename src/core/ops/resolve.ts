@@ -37,8 +37,13 @@ export async function resolveContainer(host: DockerHost, ref: string): Promise<R
   };
 }
 
-// cgroup v2: memory.current less inactive_file, read on the host (fixed script, pid as $1).
-const CGROUP_MEMORY = 'p=$(sed -n "s/^0:://p" /proc/"$1"/cgroup) && cat "/sys/fs/cgroup$p/memory.current" && grep "^inactive_file " "/sys/fs/cgroup$p/memory.stat"';
+// The container's memory cgroup, read on the host (a fixed script, the pid as $1):
+// cgroup v2 memory.current less inactive_file, else v1 usage_in_bytes less total_inactive_file.
+const CGROUP_MEMORY = [
+  'v2=$(sed -n "s/^0:://p" /proc/"$1"/cgroup)',
+  'if [ -n "$v2" ] && [ -f "/sys/fs/cgroup$v2/memory.current" ]; then cat "/sys/fs/cgroup$v2/memory.current" && grep "^inactive_file " "/sys/fs/cgroup$v2/memory.stat";',
+  'else v1=$(sed -n "s/^[0-9]*:memory://p" /proc/"$1"/cgroup) && cat "/sys/fs/cgroup/memory$v1/memory.usage_in_bytes" && grep "^total_inactive_file " "/sys/fs/cgroup/memory$v1/memory.stat"; fi',
+].join('\n');
 
 /**
  * Memory in use by a running container (cgroup usage less reclaimable page cache), or
@@ -48,7 +53,7 @@ const CGROUP_MEMORY = 'p=$(sed -n "s/^0:://p" /proc/"$1"/cgroup) && cat "/sys/fs
 export async function memoryInUse(host: DockerHost, id: string, pid?: number): Promise<number | undefined> {
   if (pid) {
     const r = await host.runner.run(['sh', '-c', CGROUP_MEMORY, 'sh', String(pid)], { privileged: true, timeoutMs: 5_000 });
-    const m = r.exitCode === 0 ? r.stdout.match(/^(\d+)\s+inactive_file (\d+)/m) : null;
+    const m = r.exitCode === 0 ? r.stdout.match(/^(\d+)\s+(?:total_)?inactive_file (\d+)/m) : null;
     if (m) return Math.max(0, Number(m[1]) - Number(m[2]));
   }
   try {
