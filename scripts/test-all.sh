@@ -27,11 +27,10 @@ phase() {
   local log="$logs/$name.log" rc=0
   "$@" 2>&1 | tee "$log" || rc=$?
   local p f
-  p=$(grep -E '^# pass [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')
-  f=$(grep -E '^# fail [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')
-  # mocha's spec reporter (extension-host suite) says "N passing" / "N failing".
-  p=$((p + $(grep -Eo '[0-9]+ passing' "$log" | awk '{s+=$1} END {print s+0}')))
-  f=$((f + $(grep -Eo '[0-9]+ failing' "$log" | awk '{s+=$1} END {print s+0}')))
+  # node:test says "# pass N" / "# fail N"; mocha's spec reporter (extension-host suite)
+  # "N passing" / "N failing". awk alone, since a grep that matches nothing fails the pipe.
+  p=$(awk '/^# pass [0-9]+$/ {s+=$3; next} {for (i=2;i<=NF;i++) if ($i=="passing" && $(i-1) ~ /^[0-9]+$/) s+=$(i-1)} END {print s+0}' "$log")
+  f=$(awk '/^# fail [0-9]+$/ {s+=$3; next} {for (i=2;i<=NF;i++) if ($i=="failing" && $(i-1) ~ /^[0-9]+$/) s+=$(i-1)} END {print s+0}' "$log")
   passed=$((passed + p))
   failed=$((failed + f))
   if [ "$rc" -ne 0 ]; then
