@@ -8,6 +8,7 @@ import { hostFactTags, type HostFactTags } from './hostFacts.js';
 import { BENCH_PREFIX, removeContainer, startMemhog } from './memhog.js';
 import { balancedOrder } from './order.js';
 import { discard, measure, METHOD_ENGINE, METHODS, type BenchMethod, type Measurement, type MethodContext } from './methods.js';
+import { sleep } from '../time.js';
 
 /**
  * The engine comparison: the same leave-running checkpoint of a memhog container taken
@@ -158,17 +159,3 @@ async function once(run: Run, method: BenchMethod, name: string, tags: Record<st
   return m;
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortError());
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(abortError());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}

@@ -10,6 +10,8 @@ import { newBenchRunId } from '../engines.js';
 import { hostFactTags, type HostFactTags } from '../hostFacts.js';
 import { BENCH_PREFIX, removeContainer, startMemhog, waitResident } from '../memhog.js';
 import type { CommonParams, ScenarioRunOptions } from './types.js';
+import { sleep } from '../../time.js';
+export { sleep };
 
 export const FORKER_IMAGE = 'cryo-forker:latest';
 
@@ -231,17 +233,3 @@ export async function settledAll<T>(ps: readonly Promise<T>[]): Promise<T[]> {
   return rs.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortError());
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(abortError());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
