@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { bench, isValidName } from '../core/index.js';
+import type { BenchEnginesOptions } from './commands/bench.js';
 
 /** Bad command line: the message says what is wrong, the caller prints usage and exits 2. */
 export class UsageError extends Error {
@@ -36,19 +37,7 @@ export type CliCommand =
   | { cmd: 'checkpoint'; host?: string; container: string; name?: string; leaveRunning: boolean; engine: EngineChoice; out?: string }
   | { cmd: 'restore'; host?: string; container: string; checkpoint: string; out?: string }
   | { cmd: 'ls'; host?: string; container?: string }
-  | {
-      cmd: 'bench-engines';
-      host?: string;
-      sizesMb: number[];
-      reps: number;
-      warmup: number;
-      settleMs: number;
-      methods?: bench.BenchMethod[];
-      out?: string;
-      md?: string;
-      dockerCli?: string;
-      runcRoot?: string;
-    };
+  | ({ cmd: 'bench-engines'; host?: string } & BenchEnginesOptions);
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
