@@ -8,7 +8,7 @@
 // Exits 1 when the median paint time is over budget, a CSP violation or page error shows up, or
 // the charts did not draw the records they were sent. Screenshots go to artifacts/screenshots/.
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
@@ -50,74 +50,9 @@ const htmlModule = await esbuild.build({ entryPoints: [join(root, 'src/extension
 const { chartsHtml, newNonce } = await import(`data:text/javascript;base64,${Buffer.from(htmlModule.outputFiles[0].text).toString('base64')}`);
 
 // VS Code puts its theme on <html> as CSS variables; these are Dark Modern's and Light Modern's.
-const THEMES = {
-  dark: {
-    bodyClass: 'vscode-dark',
-    vars: {
-      '--vscode-foreground': '#cccccc',
-      '--vscode-descriptionForeground': '#9d9d9d',
-      '--vscode-editor-background': '#1f1f1f',
-      '--vscode-panel-border': '#2b2b2b',
-      '--vscode-widget-border': '#313131',
-      '--vscode-font-family': 'system-ui, "Ubuntu", "Droid Sans", sans-serif',
-      '--vscode-font-size': '13px',
-      '--vscode-charts-foreground': '#cccccc',
-      '--vscode-charts-lines': 'rgba(204, 204, 204, 0.5)',
-      '--vscode-charts-red': '#f14c4c',
-      '--vscode-charts-blue': '#3794ff',
-      '--vscode-charts-yellow': '#cca700',
-      '--vscode-charts-orange': '#d18616',
-      '--vscode-charts-green': '#89d185',
-      '--vscode-charts-purple': '#b180d7',
-      '--vscode-button-background': '#0078d4',
-      '--vscode-button-foreground': '#ffffff',
-      '--vscode-button-secondaryBackground': '#313131',
-      '--vscode-button-secondaryForeground': '#cccccc',
-      '--vscode-errorForeground': '#f85149',
-      '--vscode-list-hoverBackground': '#2a2d2e',
-    },
-  },
-  light: {
-    bodyClass: 'vscode-light',
-    vars: {
-      '--vscode-foreground': '#3b3b3b',
-      '--vscode-descriptionForeground': '#3b3b3b',
-      '--vscode-editor-background': '#ffffff',
-      '--vscode-panel-border': '#e5e5e5',
-      '--vscode-widget-border': '#e5e5e5',
-      '--vscode-font-family': 'system-ui, "Ubuntu", "Droid Sans", sans-serif',
-      '--vscode-font-size': '13px',
-      '--vscode-charts-foreground': '#616161',
-      '--vscode-charts-lines': 'rgba(97, 97, 97, 0.5)',
-      '--vscode-charts-red': '#e51400',
-      '--vscode-charts-blue': '#1a85ff',
-      '--vscode-charts-yellow': '#bf8803',
-      '--vscode-charts-orange': '#d18616',
-      '--vscode-charts-green': '#388a34',
-      '--vscode-charts-purple': '#652d90',
-      '--vscode-button-background': '#005fb8',
-      '--vscode-button-foreground': '#ffffff',
-      '--vscode-button-secondaryBackground': '#e5e5e5',
-      '--vscode-button-secondaryForeground': '#3b3b3b',
-      '--vscode-settings-dropdownBackground': '#ffffff',
-      '--vscode-settings-dropdownForeground': '#3b3b3b',
-      '--vscode-settings-dropdownBorder': '#cecece',
-      '--vscode-input-background': '#ffffff',
-      '--vscode-input-foreground': '#3b3b3b',
-      '--vscode-input-border': '#cecece',
-      '--vscode-panel-background': '#f8f8f8',
-      '--vscode-panelTitle-activeBorder': '#005fb8',
-      '--vscode-panelTitle-activeForeground': '#3b3b3b',
-      '--vscode-panelTitle-inactiveForeground': '#3b3b3b99',
-      '--vscode-settings-headerBorder': '#e5e5e5',
-      '--vscode-settings-textInputBackground': '#ffffff',
-      '--vscode-settings-textInputBorder': '#cecece',
-      '--vscode-settings-textInputForeground': '#3b3b3b',
-      '--vscode-errorForeground': '#f85149',
-      '--vscode-list-hoverBackground': '#f2f2f2',
-    },
-  },
-};
+// The same VS Code theme variables `cryo report` uses.
+const THEMES = JSON.parse(readFileSync(new URL('../../src/shared/themeVars.json', import.meta.url), 'utf8'));
+
 
 function page(origin, theme) {
   const nonce = newNonce();

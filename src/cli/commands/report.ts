@@ -8,6 +8,7 @@ import { byStart, toCsv, toRuns, type ChartRun } from '../../core/report/index.j
 import { newNonce } from '../../extension/webview/html.js';
 import { UsageError } from '../args.js';
 import { EXIT, type ExitCode } from '../context.js';
+import themeVars from '../../shared/themeVars.json' with { type: 'json' };
 
 export type ReportTheme = 'light' | 'dark';
 
@@ -99,75 +100,10 @@ export function scriptForInline(js: string): string {
   return js.replace(/<\/(script)/gi, '<\\/$1');
 }
 
-// VS Code's theme variables that the charts and the vscode-elements read (Light/Dark Modern).
-const THEME_VARS: Record<ReportTheme, { bodyClass: string; vars: Record<string, string> }> = {
-  light: {
-    bodyClass: 'vscode-light',
-    vars: {
-      '--vscode-foreground': '#3b3b3b',
-      '--vscode-descriptionForeground': '#5f5f5f',
-      '--vscode-editor-background': '#ffffff',
-      '--vscode-panel-border': '#e5e5e5',
-      '--vscode-widget-border': '#e5e5e5',
-      '--vscode-font-family': 'system-ui, "Ubuntu", "Droid Sans", sans-serif',
-      '--vscode-font-size': '13px',
-      '--vscode-charts-foreground': '#616161',
-      '--vscode-charts-lines': 'rgba(97, 97, 97, 0.5)',
-      '--vscode-charts-red': '#e51400',
-      '--vscode-charts-blue': '#1a85ff',
-      '--vscode-charts-yellow': '#bf8803',
-      '--vscode-charts-orange': '#d18616',
-      '--vscode-charts-green': '#388a34',
-      '--vscode-charts-purple': '#652d90',
-      '--vscode-button-background': '#005fb8',
-      '--vscode-button-foreground': '#ffffff',
-      '--vscode-button-secondaryBackground': '#e5e5e5',
-      '--vscode-button-secondaryForeground': '#3b3b3b',
-      '--vscode-settings-dropdownBackground': '#ffffff',
-      '--vscode-settings-dropdownForeground': '#3b3b3b',
-      '--vscode-settings-dropdownBorder': '#cecece',
-      '--vscode-input-background': '#ffffff',
-      '--vscode-input-foreground': '#3b3b3b',
-      '--vscode-input-border': '#cecece',
-      '--vscode-panel-background': '#f8f8f8',
-      '--vscode-panelTitle-activeBorder': '#005fb8',
-      '--vscode-panelTitle-activeForeground': '#3b3b3b',
-      '--vscode-panelTitle-inactiveForeground': '#3b3b3b99',
-      '--vscode-settings-headerBorder': '#e5e5e5',
-      '--vscode-settings-textInputBackground': '#ffffff',
-      '--vscode-settings-textInputBorder': '#cecece',
-      '--vscode-settings-textInputForeground': '#3b3b3b',
-      '--vscode-errorForeground': '#f85149',
-      '--vscode-list-hoverBackground': '#f2f2f2',
-    },
-  },
-  dark: {
-    bodyClass: 'vscode-dark',
-    vars: {
-      '--vscode-foreground': '#cccccc',
-      '--vscode-descriptionForeground': '#9d9d9d',
-      '--vscode-editor-background': '#1f1f1f',
-      '--vscode-panel-border': '#2b2b2b',
-      '--vscode-widget-border': '#313131',
-      '--vscode-font-family': 'system-ui, "Ubuntu", "Droid Sans", sans-serif',
-      '--vscode-font-size': '13px',
-      '--vscode-charts-foreground': '#cccccc',
-      '--vscode-charts-lines': 'rgba(204, 204, 204, 0.5)',
-      '--vscode-charts-red': '#f14c4c',
-      '--vscode-charts-blue': '#3794ff',
-      '--vscode-charts-yellow': '#cca700',
-      '--vscode-charts-orange': '#d18616',
-      '--vscode-charts-green': '#89d185',
-      '--vscode-charts-purple': '#b180d7',
-      '--vscode-button-background': '#0078d4',
-      '--vscode-button-foreground': '#ffffff',
-      '--vscode-button-secondaryBackground': '#313131',
-      '--vscode-button-secondaryForeground': '#cccccc',
-      '--vscode-errorForeground': '#f85149',
-      '--vscode-list-hoverBackground': '#2a2d2e',
-    },
-  },
-};
+// VS Code's theme variables that the charts and the vscode-elements read (Light/Dark Modern);
+// shared with the paint benchmark, which builds the same page.
+const THEME_VARS = themeVars as Record<ReportTheme, { bodyClass: string; vars: Record<string, string> }>;
+
 
 /**
  * Stands in for VS Code's webview API, as the extension does for the panel: answers the
