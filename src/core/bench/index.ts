@@ -8,3 +8,6 @@ export * from './order.js';
 export * from './engines.js';
 export * from './report.js';
 export * from './scenarios/index.js';
+export * from './migration.js';
+export * from './predump.js';
+export * from './chain.js';
