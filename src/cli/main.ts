@@ -1,6 +1,7 @@
 import { DockerHost } from '../core/index.js';
 import { parseCommandLine, USAGE, UsageError, type CliCommand } from './args.js';
 import { benchEnginesCommand, benchScenarioCommand, benchUsage, parseBenchScenario, type BenchScenarioCommand } from './commands/bench.js';
+import { MIGRATION_BENCH_USAGE, migrationBenchCommand, parseMigrationBenches, type MigrationBenchCommand } from './commands/benchMigrationSuite.js';
 import { checkpointCommand } from './commands/checkpoint.js';
 import { lsCommand } from './commands/ls.js';
 import { probeCommand } from './commands/probe.js';
@@ -12,10 +13,10 @@ import { EXIT, type CliContext, type ExitCode } from './context.js';
 async function main(argv: readonly string[]): Promise<ExitCode> {
   const out = (s: string) => process.stdout.write(`${s}\n`);
   const err = (s: string) => process.stderr.write(`${s}\n`);
-  let command: CliCommand | BenchScenarioCommand | ReportCommand;
+  let command: CliCommand | BenchScenarioCommand | ReportCommand | MigrationBenchCommand;
   try {
     // The benchmark scenarios and report parse their own flags; everything else goes through args.ts.
-    command = parseBenchScenario(argv) ?? parseReport(argv) ?? parseCommandLine(argv);
+    command = parseMigrationBenches(argv) ?? parseBenchScenario(argv) ?? parseReport(argv) ?? parseCommandLine(argv);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     err(`cryo: ${e.message}\n\n${usage()}`);
@@ -71,6 +72,10 @@ async function main(argv: readonly string[]): Promise<ExitCode> {
         return await benchEnginesCommand(ctx, command);
       case 'bench-scenario':
         return await benchScenarioCommand(ctx, command);
+      case 'bench-migration':
+      case 'bench-predump':
+      case 'bench-chain':
+        return await migrationBenchCommand(ctx, command);
     }
   } catch (e) {
     const cancelled = e instanceof Error && e.name === 'AbortError';
@@ -83,7 +88,7 @@ async function main(argv: readonly string[]): Promise<ExitCode> {
 }
 
 function usage(): string {
-  return `${USAGE}\n\nMore commands:\n${REPORT_USAGE}\n\n${benchUsage()}`;
+  return `${USAGE}\n\nMore commands:\n${REPORT_USAGE}\n\n${benchUsage()}\n\n${MIGRATION_BENCH_USAGE}`;
 }
 
 main(process.argv.slice(2)).then(
