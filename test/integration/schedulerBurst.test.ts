@@ -15,9 +15,10 @@ after(async () => {
   for (const id of ids) await removeContainer(host, id);
 });
 
+/** runc checkpoint processes alive now for this test's containers (others may run on the machine). */
 async function runcCheckpointsAlive(): Promise<number> {
-  const r = await execa('pgrep', ['-f', '-c', '^runc --root .* checkpoint '], { reject: false });
-  return Number(String(r.stdout).trim()) || 0;
+  const r = await execa('pgrep', ['-a', '-f', '^runc --root .* checkpoint '], { reject: false });
+  return String(r.stdout).split('\n').filter((line) => ids.some((id) => line.endsWith(` ${id}`))).length;
 }
 
 test('a burst of 5 checkpoints never runs more than the limit at once, and all complete', async () => {
