@@ -13,7 +13,7 @@ import {
   summarizeThroughput,
   throughputRatio,
 } from '../../src/core/bench/migration.js';
-import { chainRule, summarizeChain, summarizeChainBench } from '../../src/core/bench/chain.js';
+import { chainOrder, chainRule, summarizeChain, summarizeChainBench } from '../../src/core/bench/chain.js';
 import { frozenRatio, summarizePredump, summarizePredumpBench } from '../../src/core/bench/predump.js';
 import { shouldStopPreDump } from '../../src/core/engines/preDump.js';
 import type { MigrationRecord } from '../../src/core/migrate/types.js';
@@ -192,4 +192,10 @@ test('chain summary: one row per length, ratios to the direct dump, trend note',
   assert.deepEqual(s.tables[0]!.rows[2]!.slice(0, 3), ['4', '5.0 MiB', '5.00x']);
   assert.equal(s.tables[0]!.rows[2]![6], '3.00x');
   assert.match(s.notes[0]!, /length 4 over length 1: restore 2\.00x, size on disk 2\.50x/);
+});
+
+test('chain order: up on odd reps, down on even ones, the direct dump always last', () => {
+  assert.deepEqual(chainOrder([0, 1, 2, 3], 1), [1, 2, 3, 0]);
+  assert.deepEqual(chainOrder([0, 1, 2, 3], 2), [3, 2, 1, 0]);
+  assert.deepEqual(chainOrder([2, 1], 1), [1, 2]);
 });

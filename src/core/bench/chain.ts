@@ -24,7 +24,8 @@ import { summarize, type Summary } from './stats.js';
  *
  * One memhog container; each checkpoint stops it (the final dump kills the task) and the
  * restore starts it again, so the next length checkpoints the restored process. Odd
- * repetitions go up in length, even ones down, so drift does not line up with length.
+ * repetitions go up in length, even ones down, so drift does not line up with length; the
+ * direct dump (0) always comes last (see chainOrder).
  * Records: a CheckpointRecord and a RestoreRecord per length, tagged {scenario:'chain',
  * benchRun, sizeMb, dirtyPct, rep, chainLength, method:'direct'|'predump'} + host facts.
  */
@@ -60,6 +61,19 @@ export function chainRule(n: number): PreDumpRule {
   return { maxRounds: n, smallRoundPages: -1, growth: Number.POSITIVE_INFINITY };
 }
 
+/**
+ * The lengths of one repetition: odd reps ascending, even reps descending, the direct dump
+ * (0) always last. A process restored from a direct checkpoint comes back on transparent
+ * huge pages (THP "always", seen with CRIU 3.17 on Debian's 6.1 kernel, although the VMA
+ * keeps its MADV_NOHUGEPAGE), and soft-dirty then marks whole 2 MB pages: the chain after
+ * it would re-dump everything. Restored from a pre-dump chain, it stays on 4 KB pages.
+ */
+export function chainOrder(lengths: readonly number[], rep: number): number[] {
+  const chains = [...lengths].filter((n) => n > 0).sort((a, b) => a - b);
+  if (rep % 2 === 0) chains.reverse();
+  return lengths.includes(0) ? [...chains, 0] : chains;
+}
+
 export async function runChainBench(host: DockerHost, opts: ChainBenchOptions = {}): Promise<ChainBenchResult> {
   const runId = opts.runId ?? newBenchRunId();
   const sizeMb = opts.sizeMb ?? 32;
@@ -81,7 +95,7 @@ export async function runChainBench(host: DockerHost, opts: ChainBenchOptions = 
   say(`${name} resident after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   try {
     for (let rep = 1; rep <= reps; rep++) {
-      for (const n of rep % 2 === 1 ? lengths : [...lengths].reverse()) {
+      for (const n of chainOrder(lengths, rep)) {
         if (signal?.aborted) throw abortError();
         await host.runner.run(['sync'], { privileged: true, timeoutMs: 120_000 });
         await benchPause(opts.settleMs ?? 1000, signal);
