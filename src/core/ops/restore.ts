@@ -70,6 +70,9 @@ async function startWithRetry(host: DockerHost, id: string, name: string): Promi
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       if (attempt < 3 && /already exists/.test(message)) continue;
+      // A CRIU restore can fail on a transient shortage (memory on a small host under load);
+      // the checkpoint is untouched by the failure, so one more try costs only time.
+      if (attempt < 2 && /criu failed: type RESTORE/.test(message)) continue;
       let why: string | undefined;
       for (const path of logPathsIn(message)) why ??= await readCriuErrors(host.runner, path);
       const hint = why ? '' : ' (Docker deletes CRIU\'s restore.log on failure; run the restore again with dockerd --debug to keep details)';
