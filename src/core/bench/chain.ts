@@ -10,9 +10,10 @@ import type { ResultsStore } from '../store/resultsStore.js';
 import { newBenchRunId } from './engines.js';
 import { hostFactTags, type HostFactTags } from './hostFacts.js';
 import { removeContainer, startMemhog } from './memhog.js';
-import { migrationBenchPrefix, secsSummary, benchPause, type BenchTable } from './migration.js';
+import { migrationBenchPrefix, secsSummary, type BenchTable } from './migration.js';
 import { tagNumber, removeWorkDirs } from './predump.js';
 import { summarize, type Summary } from './stats.js';
+import { sleep } from '../time.js';
 
 /**
  * Checkpoint chains (v0.4 §2 "version groups", seed 002 §4.7 and fig. 4.9): a chain of
@@ -98,7 +99,7 @@ export async function runChainBench(host: DockerHost, opts: ChainBenchOptions = 
       for (const n of chainOrder(lengths, rep)) {
         if (signal?.aborted) throw abortError();
         await host.runner.run(['sync'], { privileged: true, timeoutMs: 120_000 });
-        await benchPause(opts.settleMs ?? 1000, signal);
+        await sleep(opts.settleMs ?? 1000, signal);
         const cpName = `chain-${n}-r${rep}`;
         const tags = { scenario: 'chain', benchRun: runId, sizeMb, dirtyPct, rep, chainLength: n, method: n === 0 ? 'direct' : 'predump', ...facts };
         let cp: CheckpointRecord;
@@ -135,7 +136,7 @@ async function waitStopped(host: DockerHost, id: string, signal?: AbortSignal): 
   const end = Date.now() + 60_000;
   while ((await host.docker.getContainer(id).inspect()).State.Running) {
     if (Date.now() > end) throw new Error(`container ${id.slice(0, 12)} still running a minute after its final dump`);
-    await benchPause(200, signal);
+    await sleep(200, signal);
   }
 }
 

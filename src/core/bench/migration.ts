@@ -8,6 +8,7 @@ import { pipeCommands } from '../migrate/streams.js';
 import type { MigrationPhase, MigrationRecord } from '../migrate/types.js';
 import { sizeOnDisk } from '../ops/sizes.js';
 import { newRecordId, outcomeOf } from '../records.js';
+import { sleep } from '../time.js';
 import { shellQuote } from '../ssh/quote.js';
 import { SshRunner } from '../ssh/sshRunner.js';
 import type { SshOptions, SshTarget } from '../ssh/target.js';
@@ -113,7 +114,7 @@ export async function runMigrationBench(a: DockerHost, b: DockerHost, opts: Migr
 
   const settle = async () => {
     await Promise.all([a.runner.run(['sync'], { privileged: true, timeoutMs: 120_000 }), b.runner.run(['sync'], { privileged: true, timeoutMs: 120_000 })]);
-    await benchPause(settleMs, signal);
+    await sleep(settleMs, signal);
   };
 
   for (const sizeMb of opts.sizesMb) {
@@ -630,17 +631,3 @@ function describePipe(r: MigrationRecord): string {
   return `${secs(ms)}${folder !== undefined && ms > 0 ? `, ${(folder / 1e6 / (ms / 1000)).toFixed(0)} MB/s` : ''}`;
 }
 
-export function benchPause(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortError());
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(abortError());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}

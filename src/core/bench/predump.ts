@@ -9,9 +9,10 @@ import type { ResultsStore } from '../store/resultsStore.js';
 import { newBenchRunId } from './engines.js';
 import { hostFactTags, type HostFactTags } from './hostFacts.js';
 import { removeContainer, startMemhog } from './memhog.js';
-import { judge, migrationBenchPrefix, secsSummary, benchPause, type BenchGoal, type BenchTable } from './migration.js';
+import { judge, migrationBenchPrefix, secsSummary, type BenchGoal, type BenchTable } from './migration.js';
 import { balancedOrder } from './order.js';
 import { median, summarize, type Summary } from './stats.js';
+import { sleep } from '../time.js';
 
 /**
  * Pre-dump vs direct (v0.4 §4, seed 002 fig. 4.4-4.6 and table 4.3): the frozen time of the
@@ -78,7 +79,7 @@ export async function runPredumpBench(host: DockerHost, opts: PredumpBenchOption
             if (method === 'predump-phaul' && rep > phaulReps) continue;
             if (signal?.aborted) throw abortError();
             await host.runner.run(['sync'], { privileged: true, timeoutMs: 120_000 });
-            await benchPause(opts.settleMs ?? 1000, signal);
+            await sleep(opts.settleMs ?? 1000, signal);
             const cpName = `bench-${method}-${rep}`;
             const tags = { scenario: 'predump', benchRun: runId, sizeMb, dirtyPct, rep, method, ...facts };
             const rule = PREDUMP_RULES[method];
