@@ -21,9 +21,10 @@ async function runcCheckpointsAlive(): Promise<number> {
   return String(r.stdout).split('\n').filter((line) => ids.some((id) => line.endsWith(` ${id}`))).length;
 }
 
+// 64..256 MB: dumps long enough (tenths of a second each) for the sampler to see them.
 test('a burst of 5 checkpoints never runs more than the limit at once, and all complete', async () => {
   host.scheduler = new Scheduler({ concurrency: 2, policy: 'sjf' });
-  for (let i = 0; i < 5; i++) ids.push(await runContainer(host, 'cryo-memhog:latest', uniqueName(`burst${i}`), ['/memhog', String(16 + i * 24), '0']));
+  for (let i = 0; i < 5; i++) ids.push(await runContainer(host, 'cryo-memhog:latest', uniqueName(`burst${i}`), ['/memhog', String(64 + i * 48), '0']));
   for (const id of ids) await waitFor('memhog resident', async () => ((await readCount(host, id)) > 0 ? true : undefined));
 
   let maxAlive = 0;
@@ -31,7 +32,7 @@ test('a burst of 5 checkpoints never runs more than the limit at once, and all c
   const sampler = (async () => {
     while (sampling) {
       maxAlive = Math.max(maxAlive, await runcCheckpointsAlive());
-      await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 10));
     }
   })();
   const records = await Promise.all(ids.map((id) => checkpointContainer(host, id, { name: 'burst', leaveRunning: true, engine: 'runc' })));
