@@ -12,6 +12,9 @@ import type { CliContext } from '../context.js';
  */
 const HOST_B_SSH = '/var/lib/cryo/host-b/ssh';
 const VM_SSH_CONFIG = process.env['CRYO_VM_SSH_CONFIG'] ?? '/var/lib/cryo/vm/ssh/config';
+/** The VM's RAM as scripts/vm/start.sh was told (CRYO_VM_MEM, MiB): a container may use a quarter (256 MB of 1 GiB). */
+const VM_MEM_MB = Number(process.env['CRYO_VM_MEM'] ?? 1024) || 1024;
+const VM_MAX_SIZE_MB = Math.floor(VM_MEM_MB / 4);
 
 interface HostSpec {
   describe: string;
@@ -28,8 +31,8 @@ export const BENCH_HOSTS: Record<string, HostSpec> = {
     endpoint: 'ssh://root@127.0.0.1:2222',
     options: { identityFile: `${HOST_B_SSH}/id_ed25519`, knownHostsFile: `${HOST_B_SSH}/known_hosts` },
   },
-  vm: { describe: 'the stock-kernel VM (scripts/vm/start.sh), soft-dirty: pre-dump works', endpoint: 'ssh://cryo-vm', options: { sshConfigFile: VM_SSH_CONFIG }, maxSizeMb: 256 },
-  'vm-b': { describe: "the VM's daemon B (start.sh --with-daemon-b)", endpoint: 'ssh://cryo-vm-b', options: { sshConfigFile: VM_SSH_CONFIG }, maxSizeMb: 256 },
+  vm: { describe: 'the stock-kernel VM (scripts/vm/start.sh), soft-dirty: pre-dump works', endpoint: 'ssh://cryo-vm', options: { sshConfigFile: VM_SSH_CONFIG }, maxSizeMb: VM_MAX_SIZE_MB },
+  'vm-b': { describe: "the VM's daemon B (start.sh --with-daemon-b)", endpoint: 'ssh://cryo-vm-b', options: { sshConfigFile: VM_SSH_CONFIG }, maxSizeMb: VM_MAX_SIZE_MB },
 };
 
 export function hostNamed(name: string): HostSpec {
@@ -53,7 +56,7 @@ export function checkSizesFit(hosts: readonly string[], sizesMb: readonly number
   for (const h of hosts) {
     const max = hostNamed(h).maxSizeMb;
     const big = sizesMb.filter((s) => max !== undefined && s > max);
-    if (big.length) throw new UsageError(`--sizes ${big.join(',')}: host ${h} holds at most ${max} MB per container (the VM has 1 GiB of RAM).`);
+    if (big.length) throw new UsageError(`--sizes ${big.join(',')}: host ${h} holds at most ${max} MB per container (a quarter of the VM's ${VM_MEM_MB} MiB; a VM started with more, CRYO_VM_MEM=..., takes the same CRYO_VM_MEM here).`);
   }
 }
 
