@@ -10,8 +10,8 @@ import type { ResultsStore } from '../store/resultsStore.js';
 import { newBenchRunId } from './engines.js';
 import { hostFactTags, type HostFactTags } from './hostFacts.js';
 import { removeContainer, startMemhog } from './memhog.js';
-import { migrationBenchPrefix, secsSummary, type BenchTable } from './migration.js';
-import { tagNumber, removeWorkDirs } from './predump.js';
+import { migrationBenchPrefix, removeWorkDirs, secsSummary, type BenchTable } from './migration.js';
+import { tagNumber } from './predump.js';
 import { summarize, type Summary } from './stats.js';
 import { sleep } from '../time.js';
 

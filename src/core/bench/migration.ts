@@ -158,6 +158,7 @@ export async function runMigrationBench(a: DockerHost, b: DockerHost, opts: Migr
               }
               // The stopped source (and its checkpoint folder) goes; the container lives on the target.
               await removeContainer(from, sourceId);
+              await removeWorkDirs(from, sourceId);
             }
             if (!back) {
               await removeContainer(b, name);
@@ -295,6 +296,11 @@ async function timePipe(method: PipeMethod, from: DockerHost, to: DockerHost, fo
 }
 
 // ---------------------------------------------------------------- summaries (pure)
+
+/** The runc engine keeps CRIU's log and stats per dump; for a removed bench container they are litter. */
+export async function removeWorkDirs(host: DockerHost, id: string): Promise<void> {
+  await host.runner.run(['find', `${host.cryoStateDir}/work`, '-mindepth', '1', '-maxdepth', '1', '-name', `${id.slice(0, 12)}-*`, '-exec', 'rm', '-rf', '--', '{}', '+'], { privileged: true, timeoutMs: 60_000 });
+}
 
 /** A plain table: printed fixed-width on a terminal, as markdown in docs. */
 export interface BenchTable {

@@ -9,7 +9,7 @@ import type { ResultsStore } from '../store/resultsStore.js';
 import { newBenchRunId } from './engines.js';
 import { hostFactTags, type HostFactTags } from './hostFacts.js';
 import { removeContainer, startMemhog } from './memhog.js';
-import { judge, migrationBenchPrefix, secsSummary, type BenchGoal, type BenchTable } from './migration.js';
+import { judge, migrationBenchPrefix, removeWorkDirs, secsSummary, type BenchGoal, type BenchTable } from './migration.js';
 import { balancedOrder } from './order.js';
 import { median, summarize, type Summary } from './stats.js';
 import { sleep } from '../time.js';
@@ -103,11 +103,6 @@ export async function runPredumpBench(host: DockerHost, opts: PredumpBenchOption
     }
   }
   return { runId, facts, records };
-}
-
-/** The runc engine keeps CRIU's log and stats per dump; for a deleted bench container they are litter. */
-export async function removeWorkDirs(host: DockerHost, id: string): Promise<void> {
-  await host.runner.run(['find', `${host.cryoStateDir}/work`, '-mindepth', '1', '-maxdepth', '1', '-name', `${id.slice(0, 12)}-*`, '-exec', 'rm', '-rf', '--', '{}', '+'], { privileged: true, timeoutMs: 60_000 });
 }
 
 function failed(host: DockerHost, id: string, container: string, cpName: string, tags: Record<string, string | number | boolean>, e: unknown): CheckpointRecord {
