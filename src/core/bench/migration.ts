@@ -394,13 +394,17 @@ function medianOf(xs: readonly (number | undefined)[]): number | undefined {
   return summaryOf(xs)?.median;
 }
 
-export interface MoveRow {
+/** What every row of the migration tables is keyed and counted by. */
+export interface BenchRowKey {
   route: string;
   sizeMb: number;
   dirtyPct: number;
   method: string;
   n: number;
   failed: number;
+}
+
+export interface MoveRow extends BenchRowKey {
   downtimeMs?: Summary;
   /** Median of each phase over the successful runs. */
   phasesMs: Partial<Record<MigrationPhase, number>>;
@@ -471,13 +475,7 @@ export function summarizeMoves(records: readonly MigrationRecord[]): MoveRow[] {
   return rows.sort((x, y) => cell(x, y) || x.method.localeCompare(y.method));
 }
 
-export interface ThroughputRow {
-  route: string;
-  sizeMb: number;
-  dirtyPct: number;
-  method: string;
-  n: number;
-  failed: number;
+export interface ThroughputRow extends BenchRowKey {
   /** Transfer time: Cryo's 'transfer' phase of a stop-and-copy, or a pipe timed alone. */
   ms?: Summary;
   folderBytes?: number;
