@@ -148,7 +148,7 @@ sshd_pid() {
 	[[ -s $SSH_DIR/sshd.pid ]] || return 1
 	pid=$(<"$SSH_DIR/sshd.pid")
 	# Only our sshd: the pid could have been recycled since.
-	tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$SSH_DIR/sshd_config" || return 1
+	tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q -- "$SSH_DIR/sshd_config" || return 1
 	echo "$pid"
 }
 

@@ -10,6 +10,8 @@ i=0
 while :; do
 	i=$((i + 1))
 	echo "$i"
-	echo "$i" >/count
+	# via a rename, so a reader (or a checkpoint) never sees /count empty mid-write
+	echo "$i" >/count.tmp
+	mv -f /count.tmp /count
 	sleep 0.2
 done

@@ -40,12 +40,15 @@ static void write_count(unsigned long n)
 {
 	char buf[32];
 	int len = snprintf(buf, sizeof buf, "%lu\n", n);
-	int fd = open("/count", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int fd = open("/count.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return;
 	if (write(fd, buf, (size_t)len) < 0)
 		perror("memhog: /count");
 	close(fd);
+	/* rename, not rewrite in place: a reader (or a checkpoint) never sees it empty */
+	if (rename("/count.tmp", "/count") < 0)
+		perror("memhog: /count");
 }
 
 static size_t gcd(size_t a, size_t b)

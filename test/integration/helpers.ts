@@ -29,9 +29,18 @@ export async function readFile(host: DockerHost, id: string, path: string): Prom
   return tar.subarray(512, 512 + size).toString('utf8');
 }
 
-/** The counter the test images write to /count. */
+/**
+ * The counter the test images write to /count. The images truncate and rewrite the file
+ * every tick, so a read can land between the two and see it empty: read again then, since
+ * Number('') would be a silent 0.
+ */
 export async function readCount(host: DockerHost, id: string): Promise<number> {
-  return Number((await readFile(host, id, '/count')).trim());
+  for (let attempt = 0; ; attempt++) {
+    const text = (await readFile(host, id, '/count')).trim();
+    if (/^\d+$/.test(text)) return Number(text);
+    if (attempt >= 10) throw new Error(`/count of ${id.slice(0, 12)} holds no counter: '${text}'`);
+    await sleep(20);
+  }
 }
 
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {

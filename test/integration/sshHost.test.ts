@@ -179,8 +179,13 @@ test('runc engine on B over SSH: leave-running checkpoint, then checkpoint+stop 
 });
 
 test('streams through SshRunner: a checkpoint folder as a tar stream', async () => {
-  const id = made.at(-1)!;
-  const p = sshOf(host).spawnStream(['tar', '-C', `/var/lib/docker-b/containers/${id}/checkpoints/frozen`, '-cf', '-', '.'], { privileged: true });
+  // Its own container and checkpoint, so a failure above does not fail this one too.
+  const id = await runContainer(host, 'cryo-counter:latest', uniqueName('ssh-stream'));
+  made.push(id);
+  await waitFor('counter >= 1', async () => ((await readCount(host, id)) >= 1 ? true : undefined));
+  const cp = await checkpointContainer(host, id, { name: 'streamed', leaveRunning: true, engine: 'runc' });
+  assert.equal(cp.outcome, 'ok', cp.error);
+  const p = sshOf(host).spawnStream(['tar', '-C', `/var/lib/docker-b/containers/${id}/checkpoints/streamed`, '-cf', '-', '.'], { privileged: true });
   p.stdin.end();
   let bytes = 0;
   for await (const c of p.stdout as AsyncIterable<Buffer>) bytes += c.length;
