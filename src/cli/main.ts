@@ -16,7 +16,9 @@ async function main(argv: readonly string[]): Promise<ExitCode> {
   let command: CliCommand | BenchScenarioCommand | ReportCommand | MigrationBenchCommand;
   try {
     // The benchmark scenarios and report parse their own flags; everything else goes through args.ts.
-    command = parseMigrationBenches(argv) ?? parseBenchScenario(argv) ?? parseReport(argv) ?? parseCommandLine(argv);
+    // --help anywhere prints the whole usage, whichever parser the command word belongs to.
+    const help = argv.includes('--help') || argv.includes('-h');
+    command = help ? { cmd: 'help' } : (parseMigrationBenches(argv) ?? parseBenchScenario(argv) ?? parseReport(argv) ?? parseCommandLine(argv));
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     err(`cryo: ${e.message}\n\n${usage()}`);

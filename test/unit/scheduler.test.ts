@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Scheduler } from '../../src/core/scheduler/scheduler.js';
+import { idealBurst } from '../../src/core/scheduler/ideal.js';
 import { DEFAULT_COST_MODEL, expectedCostMs, fitCostModel } from '../../src/core/scheduler/costModel.js';
 import type { CheckpointRecord } from '../../src/core/records.js';
 
@@ -104,4 +105,17 @@ test('cost model fits time against memory per host and engine', () => {
   assert.ok(m.fixedMs > 100 && m.fixedMs < 300, String(m.fixedMs));
   assert.ok(expectedCostMs(m, 512 * 2 ** 20) > expectedCostMs(m, 16 * 2 ** 20));
   assert.deepEqual(fitCostModel(records.slice(0, 2), 'local'), DEFAULT_COST_MODEL, 'too few samples: the prior');
+});
+
+test('idealBurst: shortest first onto the first free core, the mean-optimal schedule', () => {
+  // The alone times measured on this host: 16..512 MB.
+  const b = idealBurst([450, 230, 340, 250, 280], 2)!;
+  // core A: 230, 230+280=510, 510+450=960; core B: 250, 250+340=590
+  assert.equal(b.meanMs, (230 + 250 + 510 + 590 + 960) / 5);
+  assert.equal(b.makespanMs, 960);
+  assert.deepEqual(idealBurst([100, 200], 8), { meanMs: 150, makespanMs: 200 }, 'more cores than jobs: each alone');
+  assert.deepEqual(idealBurst([100, 200, 300], 1), { meanMs: (100 + 300 + 600) / 3, makespanMs: 600 }, 'one core: a strict queue');
+  assert.equal(idealBurst([], 2), undefined);
+  assert.equal(idealBurst([100], 0), undefined);
+  assert.equal(idealBurst([NaN], 2), undefined);
 });

@@ -1,11 +1,12 @@
 import type { DockerHost } from '../../host/dockerHost.js';
 import type { CheckpointRecord, RunRecord } from '../../records.js';
+import { idealBurst } from '../../scheduler/ideal.js';
 import { Scheduler, type Policy } from '../../scheduler/scheduler.js';
 import { mean } from '../stats.js';
 import { BarrierScheduler } from './barrier.js';
 import { intList, oneOf, ScenarioParamError } from './params.js';
 import { BenchSession, settledAll } from './session.js';
-import { batchKey, brief, goal, groupBy, numTag, okCheckpoints, ratio, secs, selectRun, sortedNumbers, stat, strTag, summaryBase, x } from './summary.js';
+import { batchKey, brief, factsOf, goal, groupBy, numTag, okCheckpoints, ratio, secs, selectRun, sortedNumbers, stat, strTag, summaryBase, x } from './summary.js';
 import type { CommonParams, ScenarioDef, ScenarioRunOptions, ScenarioSummary } from './types.js';
 
 /** One scheduler set-up: `unlimited`, `fifo:1`, `sjf:2`, `sjf:2:0.1` (aging per ms waited). */
@@ -279,6 +280,15 @@ export function summarizeScheduler(records: readonly RunRecord[], runId?: string
     out.goals.push(goal(`${cryo}: mean completion latency / naive parallel`, ratio(c.meanLatency, naive?.meanLatency), SCHEDULER_GOALS.meanLatency));
     out.goals.push(goal(`${cryo}: smallest container's latency / its alone time`, ratio(c.smallestLatency, smallestAlone), SCHEDULER_GOALS.smallestVsAlone));
     out.goals.push(goal(`${cryo}: makespan / naive parallel`, ratio(c.makespan, naive?.makespan), SCHEDULER_GOALS.makespan));
+  }
+  const cores = factsOf(rs)?.hostCpus;
+  const ideal = cores ? idealBurst(sizes.flatMap((mb) => aloneBySize.get(mb)?.median ?? []), cores) : undefined;
+  if (ideal && naive?.meanLatency && naive.makespan) {
+    out.notes.push(
+      `Best any policy can do on ${cores} cores if each checkpoint needs a core for its alone time (shortest first, one per core): ` +
+        `mean ${s(ideal.meanMs)} s = ${x(ideal.meanMs / naive.meanLatency)} naive, makespan ${s(ideal.makespanMs)} s = ${x(ideal.makespanMs / naive.makespan)} naive. ` +
+        'A goal below this is out of any scheduler\'s reach on this host; measured figures can beat it only where dumps wait on I/O and overlap.',
+    );
   }
   out.notes.push('"vs naive" is the ratio of the medians (what the goals are judged on); "(paired)" the median of per-repetition ratios, which cancels much of a drifting host load.');
   out.notes.push('Seeds 000/001: a small container checkpointed alongside others went 0.36 s -> 2.29 s; seed 002 §4.6 added a checkpoint queue for the same reason.');
