@@ -80,7 +80,7 @@ export async function benchPredumpCommand(ctx: CliContext, cmd: BenchPredumpComm
         about: [
           `Run ${runId}, ${started.toISOString()}: memhog ${cmd.sizesMb.join('/')} MB dirtying ${cmd.dirtyPcts.join('/')} %/s, runc engine, --leave-running, ${cmd.reps} rep(s) (predump-phaul: ${cmd.phaulReps}).`,
           `Host ${host.name}: ${bench.describeHostFacts(result.facts)}.`,
-          `frozen = CRIU frozenTimeUs of the final dump; final dump = pages it wrote; image = the whole folder with every round (du -sb). predump-phaul: at most ${p.maxRounds} rounds, stop when a round writes <= ${p.smallRoundPages} pages or ${Math.round(p.growth * 100)} % more than the one before.`,
+          `frozen = CRIU frozenTimeUs of the final dump; final dump = pages it wrote; image = the whole folder with every round (du -sb). predump-phaul: at most ${p.maxRounds} rounds, stop when a round writes <= ${p.smallRoundPages} pages or ${Math.round(p.growth * 100)} % more than the one before${p.plateau !== undefined ? `, or at least ${Math.round(p.plateau * 100)} % of it (a plateau)` : ''}.`,
         ],
         tables: s.tables,
         goals: s.goals,
