@@ -31,7 +31,7 @@ stop_pid() {
 		return
 	fi
 	pid=$(<"$pidfile")
-	if ! tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$marker"; then
+	if ! tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q -- "$marker"; then
 		log "$what: not running (stale $pidfile)"
 		rm -f "$pidfile"
 		return

@@ -46,7 +46,7 @@ vm_qemu_pid() {
 	local pid
 	[[ -s $1 ]] || return 1
 	pid=$(<"$1")
-	tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "-pidfile $1" || return 1
+	tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q -- "-pidfile $1" || return 1
 	echo "$pid"
 }
 
