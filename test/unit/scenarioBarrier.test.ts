@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BarrierScheduler } from '../../src/core/bench/scenarios/barrier.js';
-import { burstLatencies, burstMakespan } from '../../src/core/bench/scenarios/scheduler.js';
+import { burstLatencies, burstMakespan } from '../../src/core/bench/scenarios/schedulerSummary.js';
 import type { CheckpointRecord } from '../../src/core/records.js';
 
 const tick = () => new Promise((r) => setTimeout(r, 5));

@@ -4,7 +4,7 @@ import type { CheckpointRecord, RestoreRecord, RunRecord } from '../../src/core/
 import { findScenario, renderSummaryMarkdown, renderSummaryText } from '../../src/core/bench/scenarios/index.js';
 import { latestRunId, selectRun } from '../../src/core/bench/scenarios/summary.js';
 import { makespanMs } from '../../src/core/bench/scenarios/nway.js';
-import { burstMakespan, policyFigures, summarizeScheduler } from '../../src/core/bench/scenarios/scheduler.js';
+import { burstMakespan, policyFigures, summarizeScheduler } from '../../src/core/bench/scenarios/schedulerSummary.js';
 import { reportHtml, jsonForScript } from '../../src/cli/commands/report.js';
 
 const MB = 2 ** 20;
