@@ -3,10 +3,16 @@
  * second, so tests can predict checkpoint sizes and what pre-dump/dirty tracking saves.
  *
  *   memhog <MB> <dirty_pct_per_sec> [tick_ms]
+ *   memhog <MB> untouched [tick_ms]
  *
  * Every page is written once before the first tick, so the first counter line means
  * "RSS is now MB". Each tick (default 200 ms) dirties its share of the pages, bumps a
  * counter, prints it to stdout and writes it to /count. SIGTERM/SIGINT: exit 0.
+ *
+ * "untouched" maps the MB and never writes them (seed 002's "allocated but untouched"):
+ * no page is ever faulted in, so RSS stays at the binary's few pages and CRIU finds
+ * nothing to dump in the mapping. The first counter line then means "mapped"; the
+ * ticks and /count are as above.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -14,6 +20,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -64,11 +71,12 @@ static size_t gcd(size_t a, size_t b)
 int main(int argc, char **argv)
 {
 	if (argc < 3 || argc > 4) {
-		fprintf(stderr, "usage: memhog <MB> <dirty_pct_per_sec> [tick_ms]\n");
+		fprintf(stderr, "usage: memhog <MB> <dirty_pct_per_sec|untouched> [tick_ms]\n");
 		return 2;
 	}
 	double mb = number(argv[1], "MB");
-	double pct = number(argv[2], "dirty_pct_per_sec");
+	int untouched = strcmp(argv[2], "untouched") == 0;
+	double pct = untouched ? 0 : number(argv[2], "dirty_pct_per_sec");
 	long tick_ms = argc > 3 ? (long)number(argv[3], "tick_ms") : 200;
 	if (tick_ms < 1)
 		tick_ms = 1;
@@ -93,7 +101,8 @@ int main(int argc, char **argv)
 		 * would dirty 512 pages and blur the dirty rate the tests ask for. */
 		madvise(p, npages * page, MADV_NOHUGEPAGE);
 		mem = p;
-		for (size_t i = 0; i < npages; i++)
+		/* pct is 0 when untouched, so the tick loop below never writes either */
+		for (size_t i = 0; !untouched && i < npages; i++)
 			mem[i * page] = 1;
 	}
 

@@ -78,6 +78,27 @@ test('3-way interference: 1, 2 and 3 memhogs checkpointed at once really overlap
   assert.deepEqual(await leftovers(bench.benchNamePrefix('nway', runId)), []);
 });
 
+test('dirty, 32 MB, 0 %/s vs untouched: the untouched image is a fraction of the touched one', { timeout: 180_000 }, async () => {
+  const store = new ResultsStore(join(dir, 'dirty.jsonl'));
+  const runId = bench.newBenchRunId();
+  const summary = await bench.runDirty(host, { ...fast, sizesMb: [32], modes: [0, 'untouched'] }, { store, runId });
+  const recs = (await store.readAll()).filter((r): r is CheckpointRecord => r.kind === 'checkpoint');
+  assert.equal(recs.length, 2);
+  const touched = recs.find((r) => r.tags?.['dirtyPct'] === 0);
+  const untouched = recs.find((r) => r.tags?.['dirtyMode'] === 'untouched');
+  assert.ok(touched && untouched, 'one record per mode');
+  assertSaneMemhog(touched);
+  assert.equal(untouched.outcome, 'ok', untouched.error);
+  assert.ok(untouched.wallMs > 0, 'the untouched checkpoint takes time too');
+  assert.equal(untouched.tags?.['dirtyPct'], undefined, 'untouched has no rate');
+  assert.ok(untouched.imageBytes && touched.imageBytes);
+  // 32 MB mapped but never written: CRIU dumps only the process's own pages.
+  assert.ok(untouched.imageBytes < touched.imageBytes / 4, `untouched image ${untouched.imageBytes} < 1/4 of touched ${touched.imageBytes}`);
+  assert.ok(untouched.memoryBytes !== undefined && untouched.memoryBytes < 8 * 2 ** 20, `untouched memory in use ${untouched.memoryBytes} is not the 32 MB allocated`);
+  assert.deepEqual(summary.tables[0]!.rows.map((r) => r.slice(0, 2)), [['32 MB', '0 %/s'], ['32 MB', 'untouched']]);
+  assert.deepEqual(await leftovers(bench.benchNamePrefix('dirty', runId)), []);
+});
+
 test('cancelling after the first checkpoint stops the run and removes its containers', { timeout: 180_000 }, async () => {
   const abort = new AbortController();
   const store = new ResultsStore(join(dir, 'cancel.jsonl'));

@@ -39,13 +39,13 @@ test('lists: whole numbers, no duplicates; the seed process series from from..to
   assert.throws(() => processCounts('counts', '10..1/5'), ScenarioParamError);
 });
 
-test('defaults follow the brief: size sweep 16..512, nway 5, dirty 1/100/1024 x 0,5 %/s, scheduler 5 memhogs', () => {
+test('defaults follow the brief: size sweep 16..512, nway 5, dirty 1/100/1024 x 0,5 %/s,untouched, scheduler 5 memhogs', () => {
   assert.deepEqual((prepare('size-sweep').params as { sizesMb: number[] }).sizesMb, [16, 64, 256, 512]);
   const nway = prepare('nway');
   assert.equal((nway.params as { n: number }).n, 5);
   assert.equal(nway.steps, 3 * 15, '3 reps x (1+2+3+4+5) checkpoints');
-  const dirty = prepare('dirty').params as { sizesMb: number[]; dirtyPcts: number[] };
-  assert.deepEqual([dirty.sizesMb, dirty.dirtyPcts], [[1, 100, 1024], [0, 5]]);
+  const dirty = prepare('dirty').params as { sizesMb: number[]; modes: (number | string)[] };
+  assert.deepEqual([dirty.sizesMb, dirty.modes], [[1, 100, 1024], [0, 5, 'untouched']]);
   const sched = prepare('scheduler').params as { sizesMb: number[]; policies: { label: string }[]; cryo: string; order: string };
   assert.deepEqual(sched.sizesMb, [16, 64, 128, 256, 512]);
   assert.deepEqual(sched.policies.map((p) => p.label), ['unlimited', 'fifo:1', 'sjf:2']);
@@ -57,8 +57,12 @@ test('unknown flags are refused with the ones the scenario knows', () => {
   assert.throws(() => prepare('nway', { sizes: '16' }), /nway: unknown option --sizes \(known: --n, --size, --reps/);
 });
 
-test('dirty: "untouched" is refused, saying memhog needs an allocate-only option', () => {
-  assert.throws(() => prepare('dirty', { modes: '0,untouched' }), /memhog.*(allocate-only|first-touch)/);
+test('dirty: --modes takes rates and "untouched" (more in dirtyModes.test.ts)', () => {
+  const p = prepare('dirty', { sizes: '32', modes: '0,untouched', reps: '2' });
+  assert.deepEqual((p.params as { modes: (number | string)[] }).modes, [0, 'untouched']);
+  assert.equal(p.steps, 2 * 1 * 2);
+  assert.match(p.description, /32 MB x 0 %\/s, untouched, 2 rep/);
+  assert.throws(() => prepare('dirty', { modes: '0,touched' }), /--modes "0,touched":.*"untouched"/);
 });
 
 test('storage measures raw runc only; engines chooses by --methods', () => {

@@ -8,7 +8,7 @@ import type { Scheduler } from '../../scheduler/scheduler.js';
 import { ResultsStore } from '../../store/resultsStore.js';
 import { newBenchRunId } from '../engines.js';
 import { hostFactTags, type HostFactTags } from '../hostFacts.js';
-import { BENCH_PREFIX, removeContainer, startMemhog, waitResident } from '../memhog.js';
+import { BENCH_PREFIX, MEMHOG_IMAGE, removeContainer, startMemhog, waitResident } from '../memhog.js';
 import type { CommonParams, ScenarioRunOptions } from './types.js';
 import { sleep } from '../../time.js';
 export { sleep };
@@ -91,9 +91,11 @@ export class BenchSession {
     return benchNamePrefix(this.scenario, this.runId);
   }
 
-  async startMemhog(label: string, sizeMb: number, dirtyPct = 0): Promise<string> {
+  /** A memhog dirtying dirty %/s, or with 'untouched' one that maps sizeMb and never writes it. */
+  async startMemhog(label: string, sizeMb: number, dirty: number | 'untouched' = 0): Promise<string> {
     this.checkAborted();
-    const id = await startMemhog(this.host, `${this.namePrefix}${label}`, sizeMb, dirtyPct, this.signal);
+    if (dirty === 'untouched') return this.startCounting(label, MEMHOG_IMAGE, ['/memhog', String(sizeMb), 'untouched']);
+    const id = await startMemhog(this.host, `${this.namePrefix}${label}`, sizeMb, dirty, this.signal);
     this.containers.add(id);
     return id;
   }
@@ -101,7 +103,12 @@ export class BenchSession {
   /** cryo-forker with n children, once its first counter line says every child was forked. */
   async startForker(label: string, n: number): Promise<string> {
     this.checkAborted();
-    const c = await this.host.docker.createContainer({ Image: FORKER_IMAGE, name: `${this.namePrefix}${label}`, Cmd: ['/forker', String(n)], HostConfig: { NetworkMode: 'none' } });
+    return this.startCounting(label, FORKER_IMAGE, ['/forker', String(n)]);
+  }
+
+  /** A test image's counter (no network), returned once it prints its first line. */
+  private async startCounting(label: string, image: string, cmd: string[]): Promise<string> {
+    const c = await this.host.docker.createContainer({ Image: image, name: `${this.namePrefix}${label}`, Cmd: cmd, HostConfig: { NetworkMode: 'none' } });
     this.containers.add(c.id);
     await c.start();
     await waitResident(this.host, c.id, this.signal);
