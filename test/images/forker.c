@@ -18,25 +18,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "count.h"
+
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig) { (void)sig; stop = 1; }
-
-/* Opened and closed each tick: no file stays open across a checkpoint. */
-static void write_count(unsigned long n)
-{
-	char buf[32];
-	int len = snprintf(buf, sizeof buf, "%lu\n", n);
-	int fd = open("/count.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return;
-	if (write(fd, buf, (size_t)len) < 0)
-		perror("forker: /count");
-	close(fd);
-	/* rename, not rewrite in place: a reader (or a checkpoint) never sees it empty */
-	if (rename("/count.tmp", "/count") < 0)
-		perror("forker: /count");
-}
 
 int main(int argc, char **argv)
 {
@@ -74,7 +60,7 @@ int main(int argc, char **argv)
 	while (!stop) {
 		printf("%lu\n", ++count);
 		fflush(stdout);
-		write_count(count);
+		write_count("forker", count);
 		nanosleep(&tick, NULL);
 		/* Reap dead children (and, as PID 1, any orphan), forgetting their pids so we
 		 * never signal a recycled one. */

@@ -25,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "count.h"
+
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig) { (void)sig; stop = 1; }
@@ -39,23 +41,6 @@ static double number(const char *s, const char *what)
 		exit(2);
 	}
 	return v;
-}
-
-/* Opened and closed each tick: no file stays open across a checkpoint, so a migrated
- * container whose filesystem is copied separately restores without fd surprises. */
-static void write_count(unsigned long n)
-{
-	char buf[32];
-	int len = snprintf(buf, sizeof buf, "%lu\n", n);
-	int fd = open("/count.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return;
-	if (write(fd, buf, (size_t)len) < 0)
-		perror("memhog: /count");
-	close(fd);
-	/* rename, not rewrite in place: a reader (or a checkpoint) never sees it empty */
-	if (rename("/count.tmp", "/count") < 0)
-		perror("memhog: /count");
 }
 
 static size_t gcd(size_t a, size_t b)
@@ -127,7 +112,7 @@ int main(int argc, char **argv)
 		}
 		printf("%lu\n", ++count);
 		fflush(stdout);
-		write_count(count);
+		write_count("memhog", count);
 		/* Relative sleep, not an absolute deadline: after a restore CLOCK_MONOTONIC can
 		 * jump, and a deadline loop would then burst through the "missed" ticks. */
 		nanosleep(&tick, NULL);
