@@ -30,7 +30,7 @@ export type WebviewToExtension = ReadyMessage | ExportCsvMessage | ExportPngMess
 
 // ---- extension -> webview ----
 
-/** Every run in the results file, replacing what the webview had. */
+/** Every run in the results file (checkpoints, restores, migrations), replacing what the webview had. */
 export interface RecordsMessage {
   type: 'records';
   records: ChartRun[];

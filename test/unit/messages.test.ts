@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { CheckpointRecord } from '../../src/core/records.js';
+import type { CheckpointRecord, MigrationRecord } from '../../src/core/records.js';
 import {
   isAppendMessage,
   isErrorMessage,
@@ -28,6 +28,22 @@ const record: CheckpointRecord = {
   startedAt: '2026-11-22T00:00:00Z',
   wallMs: 12,
   outcome: 'ok',
+};
+const migration: MigrationRecord = {
+  kind: 'migration',
+  id: 'm1',
+  host: 'local',
+  source: 'local',
+  target: 'host-b',
+  container: 'c',
+  startedAt: '2026-11-22T00:00:00Z',
+  phasesMs: { checkpoint: 1, transfer: 2, restore: 3 },
+  bytes: { image: 0, filesystem: 0, checkpoint: 10 },
+  downtimeMs: 6,
+  totalMs: 9,
+  outcome: 'ok',
+  warnings: [],
+  tags: { scenario: 'migration', method: 'stopcopy', sizeMb: 16 },
 };
 const png = 'data:image/png;base64,iVBORw0KGgo=';
 
@@ -78,4 +94,12 @@ test('extension -> webview: a records list with a foreign or broken record is re
   assert.equal(isAppendMessage({ type: 'append' }), false);
   assert.equal(isExportDoneMessage({ type: 'exportDone', requestId: 'r', outcome: 'maybe' }), false);
   assert.equal(isExtensionToWebview({ type: 'ready' }), false);
+});
+
+test('extension -> webview: migration records travel with the others (the downtime chart and the runs table draw them)', () => {
+  assert.ok(isRecordsMessage({ type: 'records', records: [record, migration] }));
+  assert.ok(isAppendMessage({ type: 'append', record: migration }));
+  assert.ok(isExportPngMessage({ type: 'exportPng', requestId: 'r', chartId: 'migrationDowntime', dataUrl: png }));
+  assert.equal(isAppendMessage({ type: 'append', record: { ...migration, downtimeMs: '6' } }), false);
+  assert.equal(isRecordsMessage({ type: 'records', records: [record, { ...migration, bytes: null }] }), false);
 });

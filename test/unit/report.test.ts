@@ -64,7 +64,7 @@ test('summarize: median of odd and even groups, min and max, nothing for no valu
   assert.equal(summarize([]), undefined);
 });
 
-test('toRuns keeps checkpoints and restores, skips host facts, migrations and broken lines', () => {
+test('toRuns keeps checkpoints and restores, skips host facts, malformed migrations and broken lines', () => {
   const good = [cp(), rs()];
   const kept = toRuns([good[0], { kind: 'hostFacts', host: 'local', cpus: 4 }, { kind: 'migration', id: 'm' }, null, 'x', { ...cp(), wallMs: 'slow' }, good[1], { ...rs(), tags: [] }]);
   assert.deepEqual(kept, good);
@@ -119,7 +119,7 @@ test('per-run charts: start order, one series per engine, failed runs left out, 
   assert.ok(isEmptyChart(chart(charts, 'frozenBreakdown')));
 });
 
-test('frozen breakdown stacks median CRIU phases per scenario, other = frozen minus memory phases', () => {
+test('frozen breakdown stacks median CRIU phases per scenario; memwrite is nested in memdump, so nothing is counted twice', () => {
   const charts = buildCharts([
     cp({ engine: 'runc', tags: { scenario: 'memhog-256' }, criu: stats(1000, 10000, 4000, 2000) }),
     cp({ engine: 'runc', tags: { scenario: 'memhog-256' }, criu: stats(3000, 20000, 8000, 6000) }),
@@ -131,9 +131,28 @@ test('frozen breakdown stacks median CRIU phases per scenario, other = frozen mi
   assert.deepEqual(c.labels, ['memhog-256', 'plain']);
   assert.deepEqual(
     Object.fromEntries(c.datasets.map((d) => [d.label, d.data])),
-    { freezing: [2, 0.5], memdump: [6, 0.3], memwrite: [4, 0.2], 'other frozen': [5, 0.5] },
+    // memdump - memwrite: 2 and 2 ms; other frozen = frozen - memdump: 6 and 12 ms.
+    { freezing: [2, 0.5], 'memdump - memwrite': [2, 0.1], memwrite: [4, 0.2], 'other frozen': [9, 0.7] },
   );
   assert.deepEqual(c.datasets[0]!.n, [2, 1]);
+  // One run per bar: the segments add up to CRIU's freezing + frozen time exactly.
+  const plain = c.datasets.reduce((sum, d) => sum + d.data[1]!, 0);
+  assert.ok(Math.abs(plain - (0.5 + 1)) < 1e-9, `plain stacks to ${plain} ms`);
+});
+
+test('frozen breakdown: the 512 MB direct dump of the VM run stacks to its frozen time, not 3.2 s more', () => {
+  // docs/benchmarks-migration.md §2: frozen 4.22 s, memdump 3.40 s, memwrite 3.21 s (CRIU 3.17).
+  const c = chart<'stackedBar'>(buildCharts([cp({ engine: 'runc', tags: { scenario: 'predump', method: 'direct' }, criu: stats(0, 4_220_000, 3_400_000, 3_210_000) })]), 'frozenBreakdown') as CategoryChart;
+  assert.deepEqual(c.labels, ['predump · direct']);
+  const seg = Object.fromEntries(c.datasets.map((d) => [d.label, d.data[0]!]));
+  assert.ok(Math.abs(seg['memdump - memwrite']! - 190) < 1e-6);
+  assert.ok(Math.abs(seg['other frozen']! - 820) < 1e-6);
+  assert.ok(Math.abs(Object.values(seg).reduce((a, b) => a + b, 0) - 4220) < 1e-6);
+});
+
+test('frozen breakdown: a nested timer reading longer than its parent gives an empty segment, not a negative one', () => {
+  const c = chart<'stackedBar'>(buildCharts([cp({ engine: 'runc', criu: stats(0, 1000, 500, 501) })]), 'frozenBreakdown') as CategoryChart;
+  assert.equal(c.datasets.find((d) => d.label === 'memdump - memwrite')!.data[0], 0);
 });
 
 test('alone vs concurrent: by concurrency tag or scenario name, medians with min–max per container', () => {
@@ -159,12 +178,12 @@ test('alone vs concurrent: by concurrency tag or scenario name, medians with min
 
 test('N-way and process curves: numeric x in numeric order, one series per engine', () => {
   const runs = [
-    cp({ wallMs: 10, tags: { concurrency: 1, processes: 1 } }),
-    cp({ wallMs: 80, tags: { concurrency: 16, processes: 100 } }),
-    cp({ wallMs: 30, tags: { concurrency: 2, processes: '10' } }),
-    cp({ wallMs: 50, tags: { concurrency: 2, processes: '10' } }),
-    cp({ engine: 'runc', wallMs: 5, tags: { concurrency: 2 } }),
-    cp({ wallMs: 1, tags: { concurrency: 'lots' } }),
+    cp({ wallMs: 10, tags: { scenario: 'nway', concurrency: 1, processes: 1 } }),
+    cp({ wallMs: 80, tags: { scenario: 'nway', concurrency: 16, processes: 100 } }),
+    cp({ wallMs: 30, tags: { scenario: 'nway', concurrency: 2, processes: '10' } }),
+    cp({ wallMs: 50, tags: { scenario: 'nway', concurrency: 2, processes: '10' } }),
+    cp({ engine: 'runc', wallMs: 5, tags: { scenario: 'nway', concurrency: 2 } }),
+    cp({ wallMs: 1, tags: { scenario: 'nway', concurrency: 'lots' } }),
   ];
   const charts = buildCharts(runs);
   const n = chart<'line'>(charts, 'nWay') as CategoryChart;
@@ -179,6 +198,25 @@ test('N-way and process curves: numeric x in numeric order, one series per engin
   const p = chart<'line'>(charts, 'processes') as CategoryChart;
   assert.deepEqual(p.labels, ['1', '10', '100']);
   assert.deepEqual(p.datasets[0]!.data, [10, 40, 80]);
+});
+
+test('N-way curve: only the nway scenario; pairwise, scheduler and untagged runs with a concurrency stay out', () => {
+  const charts = buildCharts([
+    cp({ wallMs: 100, tags: { scenario: 'nway', concurrency: 1 } }),
+    cp({ wallMs: 200, tags: { scenario: 'nway', concurrency: 2 } }),
+    cp({ wallMs: 220, tags: { scenario: 'nway', concurrency: 2 } }),
+    cp({ wallMs: 9000, tags: { scenario: 'scheduler', concurrency: 2, policy: 'fifo:2' } }),
+    cp({ wallMs: 7000, tags: { scenario: 'scheduler', concurrency: 8 } }),
+    cp({ wallMs: 3000, tags: { scenario: 'pairwise', concurrency: 1, mode: 'alone' } }),
+    cp({ wallMs: 5000, tags: { concurrency: 4 } }),
+  ]);
+  const n = chart<'line'>(charts, 'nWay') as CategoryChart;
+  assert.deepEqual(n.labels, ['1', '2']);
+  assert.deepEqual(
+    n.datasets.map((d) => [d.label, d.data, d.n]),
+    [['docker', [100, 210], [1, 2]]],
+  );
+  assert.ok(isEmptyChart(chart(buildCharts([cp({ tags: { scenario: 'scheduler', concurrency: 2 } })]), 'nWay')));
 });
 
 test('restore times get their own per-run chart', () => {

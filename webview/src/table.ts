@@ -1,19 +1,21 @@
-import { engineOf, scenarioOf, type ChartRun } from '../../src/core/report/runs.js';
+import { engineOf, scenarioOf, timeMsOf, type ChartRun } from '../../src/core/report/runs.js';
 
 const PAGE = 200;
 const MIB = 1024 * 1024;
 
-const COLUMNS: [string, (r: ChartRun) => string, ('num' | undefined)?][] = [
+// Runs of every kind share the columns. A migration shows its route as the host, its downtime as
+// the time (what the container was unavailable for) and its final dump's CRIU frozen time.
+const COLUMNS: [string, (r: ChartRun) => string, ('num' | undefined)?, string?][] = [
   ['Started (UTC)', (r) => r.startedAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, '')],
   ['Kind', (r) => r.kind],
-  ['Host', (r) => r.host],
+  ['Host', (r) => (r.kind === 'migration' ? `${r.host} → ${r.target}` : r.host)],
   ['Container', (r) => r.container],
   ['Engine', (r) => engineOf(r) ?? ''],
   ['Scenario', (r) => scenarioOf(r) ?? ''],
   ['Outcome', (r) => r.outcome],
-  ['Time (ms)', (r) => r.wallMs.toFixed(0), 'num'],
+  ['Time (ms)', (r) => timeMsOf(r)?.toFixed(0) ?? '', 'num', 'Wall time of a checkpoint or restore; downtime of a migration'],
   ['Image (MiB)', (r) => (r.kind === 'checkpoint' && r.imageBytes !== undefined ? (r.imageBytes / MIB).toFixed(1) : ''), 'num'],
-  ['Frozen (ms)', (r) => (r.kind === 'checkpoint' && r.criu ? (r.criu.frozenTimeUs / 1000).toFixed(1) : ''), 'num'],
+  ['Frozen (ms)', (r) => (r.kind !== 'restore' && r.criu ? (r.criu.frozenTimeUs / 1000).toFixed(1) : ''), 'num'],
   [
     'Tags',
     (r) =>
@@ -37,10 +39,11 @@ export class RunsTable {
     this.table.className = 'runs';
     const head = document.createElement('thead');
     const row = document.createElement('tr');
-    for (const [name, , align] of COLUMNS) {
+    for (const [name, , align, hint] of COLUMNS) {
       const th = document.createElement('th');
       th.scope = 'col';
       th.textContent = name;
+      if (hint) th.title = hint;
       if (align) th.className = align;
       row.append(th);
     }

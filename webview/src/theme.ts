@@ -43,9 +43,15 @@ const FIXED: Record<string, keyof Theme['palette']> = {
   alone: 'green',
   concurrent: 'red',
   freezing: 'yellow',
-  memdump: 'blue',
+  'memdump - memwrite': 'blue',
   memwrite: 'purple',
   'other frozen': 'green',
+  // Methods: the baseline blue, the method that tries to beat it orange (pre-dump and migration charts).
+  direct: 'blue',
+  predump: 'orange',
+  'predump-phaul': 'red',
+  stopcopy: 'blue',
+  precopy: 'orange',
 };
 const CYCLE: (keyof Theme['palette'])[] = ['blue', 'orange', 'green', 'red', 'purple', 'yellow'];
 

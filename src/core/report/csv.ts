@@ -1,29 +1,36 @@
-import { byStart, engineOf, type ChartRun } from './runs.js';
+import { byStart, engineOf, timeMsOf, type ChartRun } from './runs.js';
 
 type Cell = string | number | boolean | undefined;
 
+// One row per run of any kind; a column that does not apply to a kind stays empty. `wallMs` is
+// each row's time (a migration's downtime, as in the runs table), so the column sorts across kinds;
+// a migration's own times follow in `downtimeMs` and `totalMs`.
 const FIXED: [string, (r: ChartRun) => Cell][] = [
   ['id', (r) => r.id],
   ['kind', (r) => r.kind],
   ['startedAt', (r) => r.startedAt],
   ['host', (r) => r.host],
+  ['target', (r) => (r.kind === 'migration' ? r.target : undefined)],
   ['container', (r) => r.container],
-  ['containerId', (r) => r.containerId],
+  ['containerId', (r) => (r.kind === 'migration' ? undefined : r.containerId)],
   ['image', (r) => (r.kind === 'checkpoint' ? r.image : undefined)],
   ['engine', (r) => engineOf(r)],
-  ['checkpointName', (r) => r.checkpointName],
+  ['checkpointName', (r) => (r.kind === 'migration' ? undefined : r.checkpointName)],
   ['outcome', (r) => r.outcome],
-  ['wallMs', (r) => r.wallMs],
+  ['wallMs', (r) => timeMsOf(r)],
+  ['downtimeMs', (r) => (r.kind === 'migration' ? r.downtimeMs : undefined)],
+  ['totalMs', (r) => (r.kind === 'migration' ? r.totalMs : undefined)],
   ['imageBytes', (r) => (r.kind === 'checkpoint' ? r.imageBytes : undefined)],
-  ['memoryBytes', (r) => (r.kind === 'checkpoint' ? r.memoryBytes : undefined)],
+  ['memoryBytes', (r) => (r.kind === 'restore' ? undefined : r.memoryBytes)],
   ['leaveRunning', (r) => (r.kind === 'checkpoint' ? r.options?.leaveRunning : undefined)],
   ['preDump', (r) => (r.kind === 'checkpoint' ? r.options?.preDump : undefined)],
-  ['freezingTimeUs', (r) => (r.kind === 'checkpoint' ? r.criu?.freezingTimeUs : undefined)],
-  ['frozenTimeUs', (r) => (r.kind === 'checkpoint' ? r.criu?.frozenTimeUs : undefined)],
-  ['memdumpTimeUs', (r) => (r.kind === 'checkpoint' ? r.criu?.memdumpTimeUs : undefined)],
-  ['memwriteTimeUs', (r) => (r.kind === 'checkpoint' ? r.criu?.memwriteTimeUs : undefined)],
-  ['pagesScanned', (r) => (r.kind === 'checkpoint' ? r.criu?.pagesScanned : undefined)],
-  ['pagesWritten', (r) => (r.kind === 'checkpoint' ? r.criu?.pagesWritten : undefined)],
+  // A migration's CRIU stats are its final dump's, like a checkpoint's.
+  ['freezingTimeUs', (r) => (r.kind === 'restore' ? undefined : r.criu?.freezingTimeUs)],
+  ['frozenTimeUs', (r) => (r.kind === 'restore' ? undefined : r.criu?.frozenTimeUs)],
+  ['memdumpTimeUs', (r) => (r.kind === 'restore' ? undefined : r.criu?.memdumpTimeUs)],
+  ['memwriteTimeUs', (r) => (r.kind === 'restore' ? undefined : r.criu?.memwriteTimeUs)],
+  ['pagesScanned', (r) => (r.kind === 'restore' ? undefined : r.criu?.pagesScanned)],
+  ['pagesWritten', (r) => (r.kind === 'restore' ? undefined : r.criu?.pagesWritten)],
   ['error', (r) => r.error],
 ];
 

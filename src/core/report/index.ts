@@ -3,4 +3,5 @@ export * from './runs.js';
 export * from './filters.js';
 export * from './stats.js';
 export * from './series.js';
+export * from './benchCharts.js';
 export * from './csv.js';

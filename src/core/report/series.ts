@@ -1,27 +1,30 @@
 import type { CheckpointRecord, RestoreRecord } from '../records.js';
-import { byStart, engineOf, numTag, scenarioOf, type ChartRun } from './runs.js';
-import { groupBy, summarize, type Summary } from './stats.js';
+import { benchCharts } from './benchCharts.js';
+import { grouped, naturalSort, numericSort, type CategoryDataset } from './grouping.js';
+import { byStart, engineOf, numTag, scenarioOf, tagOf, type ChartRun } from './runs.js';
+import { groupBy, summarize } from './stats.js';
 
-/** Every chart the charts view draws, in display order. */
-export const CHART_IDS = ['checkpointTime', 'imageSize', 'timeVsSize', 'frozenBreakdown', 'aloneVsConcurrent', 'nWay', 'processes', 'restoreTime'] as const;
+export type { CategoryDataset } from './grouping.js';
+
+/** Every chart the charts view draws, in display order; the last four are benchCharts.ts's. */
+export const CHART_IDS = [
+  'checkpointTime',
+  'imageSize',
+  'timeVsSize',
+  'frozenBreakdown',
+  'aloneVsConcurrent',
+  'nWay',
+  'processes',
+  'restoreTime',
+  'predumpFrozen',
+  'migrationDowntime',
+  'chainSize',
+  'chainRestore',
+] as const;
 export type ChartId = (typeof CHART_IDS)[number];
 
 export function isChartId(x: unknown): x is ChartId {
   return typeof x === 'string' && (CHART_IDS as readonly string[]).includes(x);
-}
-
-/** One line or bar series over the chart's labels. */
-export interface CategoryDataset {
-  label: string;
-  /** One value per label (a median on grouped charts); null where this series has no run. */
-  data: (number | null)[];
-  /** Spread of each median's group; only on charts that summarise groups. */
-  min?: (number | null)[];
-  max?: (number | null)[];
-  /** Runs behind each value. */
-  n?: number[];
-  /** Picks the colour: an engine, a mode or a CRIU phase. */
-  colorKey: string;
 }
 
 export interface ScatterDataset {
@@ -64,10 +67,6 @@ export function isEmptyChart(c: ChartSeries): boolean {
 const NO_RUNS = 'No runs yet — run a benchmark.';
 const MIB = 1024 * 1024;
 
-// One collator for all sorts: localeCompare with options builds a new one per call.
-let collator: Intl.Collator | undefined;
-const naturalSort = (a: string, b: string) => (collator ??= new Intl.Collator(undefined, { numeric: true })).compare(a, b);
-
 const isOkCheckpoint = (r: ChartRun): r is CheckpointRecord => r.kind === 'checkpoint' && r.outcome === 'ok';
 const isOkRestore = (r: ChartRun): r is RestoreRecord => r.kind === 'restore' && r.outcome === 'ok';
 
@@ -77,7 +76,7 @@ function describe(r: ChartRun): string {
 }
 
 /** Per-run series: one label per run in start order, one dataset per engine (null elsewhere). */
-function perRun(runs: ChartRun[], value: (r: ChartRun) => number | undefined, seriesOf: (r: ChartRun) => string, tooltips: string[] = runs.map(describe)) {
+function perRun<R extends CheckpointRecord | RestoreRecord>(runs: R[], value: (r: R) => number | undefined, seriesOf: (r: R) => string, tooltips: string[] = runs.map(describe)) {
   const keys = [...new Set(runs.map(seriesOf))].sort(naturalSort);
   const datasets: CategoryDataset[] = keys.map((k) => ({ label: k, colorKey: k, data: new Array<number | null>(runs.length).fill(null) }));
   const index = new Map(keys.map((k, i) => [k, datasets[i]!]));
@@ -86,36 +85,6 @@ function perRun(runs: ChartRun[], value: (r: ChartRun) => number | undefined, se
     if (v !== undefined && Number.isFinite(v)) index.get(seriesOf(r))!.data[i] = v;
   });
   return { labels: runs.map((_, i) => String(i + 1)), datasets, tooltips };
-}
-
-/** Grouped medians: labels from `labelOf`, one dataset per `seriesOf`, each point a median with its min–max. */
-function grouped<R extends ChartRun>(
-  runs: R[],
-  labelOf: (r: R) => string | undefined,
-  seriesOf: (r: R) => string | undefined,
-  value: (r: R) => number | undefined,
-  order: { labels?: (a: string, b: string) => number; series?: string[] } = {},
-): { labels: string[]; datasets: CategoryDataset[] } {
-  const usable = runs.filter((r) => labelOf(r) !== undefined && seriesOf(r) !== undefined && value(r) !== undefined);
-  const labels = [...new Set(usable.map((r) => labelOf(r)!))].sort(order.labels ?? naturalSort);
-  const present = new Set(usable.map((r) => seriesOf(r)!));
-  const seriesKeys = order.series ? order.series.filter((s) => present.has(s)) : [...present].sort(naturalSort);
-  const datasets = seriesKeys.map((key): CategoryDataset => {
-    const byLabel = groupBy(
-      usable.filter((r) => seriesOf(r) === key),
-      (r) => labelOf(r),
-    );
-    const sums = labels.map((l): Summary | undefined => summarize((byLabel.get(l) ?? []).map((r) => value(r)!)));
-    return {
-      label: key,
-      colorKey: key,
-      data: sums.map((s) => s?.median ?? null),
-      min: sums.map((s) => s?.min ?? null),
-      max: sums.map((s) => s?.max ?? null),
-      n: sums.map((s) => s?.n ?? 0),
-    };
-  });
-  return { labels, datasets };
 }
 
 /** Alone (concurrency 1, or a scenario saying so) or concurrent; undefined when a run says neither. */
@@ -129,24 +98,35 @@ export function concurrencyMode(r: ChartRun): 'alone' | 'concurrent' | undefined
   return undefined;
 }
 
-/** CRIU phases of the time a checkpoint stops the container, in milliseconds. */
-export const FROZEN_PHASES = ['freezing', 'memdump', 'memwrite', 'other frozen'] as const;
+/**
+ * CRIU phases of the time a checkpoint stops the container, in milliseconds, as disjoint segments
+ * that stack to freezing + frozen. CRIU's timers nest: freezing ends where frozen starts
+ * (criu/seize.c), memdump runs inside frozen, and a dump's memwrite (writing the pages to the
+ * images, xfer_pages) runs inside memdump (criu/mem.c, __parasite_dump_pages_seized). So
+ * memdump's own segment is memdump - memwrite, and the rest of frozen is frozen - memdump.
+ */
+export const FROZEN_PHASES = ['freezing', 'memdump - memwrite', 'memwrite', 'other frozen'] as const;
+export type FrozenPhase = (typeof FROZEN_PHASES)[number];
 
-function phaseMs(r: CheckpointRecord, phase: (typeof FROZEN_PHASES)[number]): number | undefined {
+function phaseMs(r: CheckpointRecord, phase: FrozenPhase): number | undefined {
   const c = r.criu;
   if (!c) return undefined;
   switch (phase) {
     case 'freezing':
       return c.freezingTimeUs / 1000;
-    case 'memdump':
-      return c.memdumpTimeUs / 1000;
+    case 'memdump - memwrite':
+      // Clamped: timer granularity can make the nested timer read a hair longer than its parent.
+      return Math.max(0, c.memdumpTimeUs - c.memwriteTimeUs) / 1000;
     case 'memwrite':
       return c.memwriteTimeUs / 1000;
     case 'other frozen':
-      // Frozen time covers the memory phases and everything else CRIU does while the tasks are stopped.
-      return Math.max(0, c.frozenTimeUs - c.memdumpTimeUs - c.memwriteTimeUs) / 1000;
+      // Everything else CRIU does while the tasks are stopped: files, mounts, sockets, the runc round trips.
+      return Math.max(0, c.frozenTimeUs - c.memdumpTimeUs) / 1000;
   }
 }
+
+/** The scenario that writes the N-way curve (src/core/bench/scenarios/nway.ts, NWAY). */
+export const NWAY_SCENARIO = 'nway';
 
 /** Builds every chart's series from runs that are already filtered. Pure: no DOM, no vscode. */
 export function buildCharts(runs: readonly ChartRun[]): ChartSeries[] {
@@ -157,7 +137,7 @@ export function buildCharts(runs: readonly ChartRun[]): ChartSeries[] {
 
   const tips = checkpoints.map(describe);
   const time = perRun(checkpoints, (r) => r.wallMs, engine, tips);
-  const size = perRun(checkpoints, (r) => (r.kind === 'checkpoint' && r.imageBytes !== undefined ? r.imageBytes / MIB : undefined), engine, tips);
+  const size = perRun(checkpoints, (r) => (r.imageBytes !== undefined ? r.imageBytes / MIB : undefined), engine, tips);
   const sized = checkpoints.filter((r) => r.imageBytes !== undefined);
   const scatterKeys = [...new Set(sized.map(engine))].sort(naturalSort);
   const scatter: ScatterDataset[] = scatterKeys.map((k) => {
@@ -165,9 +145,14 @@ export function buildCharts(runs: readonly ChartRun[]): ChartSeries[] {
     return { label: k, colorKey: k, data: mine.map((r) => ({ x: r.imageBytes! / MIB, y: r.wallMs })), tooltips: mine.map(describe) };
   });
 
-  // Stacked phases: one bar per scenario (or container when untagged), each segment a median.
+  // Stacked phases: one bar per scenario (or container when untagged), each segment a median. A
+  // benchmark that compares methods (pre-dump vs direct, raw runc vs Cryo) gets a bar per method.
   const withStats = checkpoints.filter((r) => r.criu !== undefined);
-  const groupOf = (r: CheckpointRecord) => scenarioOf(r) ?? r.container;
+  const groupOf = (r: CheckpointRecord) => {
+    const method = tagOf(r, 'method');
+    const base = scenarioOf(r) ?? r.container;
+    return method === undefined ? base : `${base} · ${String(method)}`;
+  };
   const frozenLabels = [...new Set(withStats.map(groupOf))].sort(naturalSort);
   const frozenGroups = groupBy(withStats, groupOf);
   const frozen: CategoryDataset[] = withStats.length
@@ -178,9 +163,11 @@ export function buildCharts(runs: readonly ChartRun[]): ChartSeries[] {
     : [];
 
   const modes = grouped(checkpoints, (r) => r.container, concurrencyMode, (r) => r.wallMs, { series: ['alone', 'concurrent'] });
-  const numeric = (a: string, b: string) => Number(a) - Number(b);
-  const nWay = grouped(checkpoints, (r) => numTag(r, 'concurrency')?.toString(), engine, (r) => r.wallMs, { labels: numeric });
-  const procs = grouped(checkpoints, (r) => numTag(r, 'processes')?.toString(), engine, (r) => r.wallMs, { labels: numeric });
+  // Only the N-way scenario's runs: pairwise and scheduler runs carry a concurrency tag too, and
+  // their pairs and queues would bend the seed's curve.
+  const nWayRuns = checkpoints.filter((r) => scenarioOf(r) === NWAY_SCENARIO);
+  const nWay = grouped(nWayRuns, (r) => numTag(r, 'concurrency')?.toString(), engine, (r) => r.wallMs, { labels: numericSort });
+  const procs = grouped(checkpoints, (r) => numTag(r, 'processes')?.toString(), engine, (r) => r.wallMs, { labels: numericSort });
   const restore = perRun(restores, (r) => r.wallMs, () => 'restore');
 
   return [
@@ -206,8 +193,9 @@ export function buildCharts(runs: readonly ChartRun[]): ChartSeries[] {
       emptyNote: 'No runs tagged with concurrency or an alone/concurrent scenario yet — run a benchmark.',
       ...modes,
     },
-    { id: 'nWay', kind: 'line', title: 'N-way concurrent checkpoints (median, min–max)', xTitle: 'containers checkpointed at once', yTitle: 'ms per checkpoint', emptyNote: 'No runs tagged with concurrency yet — run a benchmark.', ...nWay },
+    { id: 'nWay', kind: 'line', title: 'N-way concurrent checkpoints (median, min–max)', xTitle: 'containers checkpointed at once', yTitle: 'ms per checkpoint', emptyNote: 'No N-way runs yet — run a benchmark: cryo bench nway.', ...nWay },
     { id: 'processes', kind: 'line', title: 'Checkpoint time by process count (median, min–max)', xTitle: 'processes in the container', yTitle: 'ms', emptyNote: 'No runs tagged with a process count yet — run a benchmark.', ...procs },
     { id: 'restoreTime', kind: 'line', title: 'Restore time per run', xTitle: 'restore (in start order)', yTitle: 'ms', emptyNote: NO_RUNS, ...restore },
+    ...benchCharts(ordered),
   ];
 }

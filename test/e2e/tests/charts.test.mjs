@@ -112,6 +112,18 @@ describe('Cryo in VS Code: charts of real runs', { timeout: 900_000 }, () => {
     const painted = await view.locator('canvas').evaluateAll((cs) => cs.map((c) => /** @type {HTMLElement} */ (c).dataset.painted));
     assert.ok(painted.length > 1 && painted.every((p) => p === 'true'), `all canvases painted: ${painted.join(', ')}`);
 
+    // A card for every chart; the v0.4 benchmarks' charts have nothing from these runs and say
+    // which benchmark fills them (pre-dump vs direct, migration downtime, checkpoint chains).
+    const cards = await view.locator('section.card').evaluateAll((cs) =>
+      cs.map((c) => ({ id: /** @type {HTMLElement} */ (c).dataset.chartId, state: /** @type {HTMLElement} */ (c).dataset.state, note: c.querySelector('.note')?.textContent ?? '' })),
+    );
+    const card = (/** @type {string} */ id) => cards.find((c) => c.id === id);
+    assert.equal(card('checkpointTime')?.state, 'chart');
+    for (const [id, bench] of [['predumpFrozen', 'predump'], ['migrationDowntime', 'migration'], ['chainSize', 'chain'], ['chainRestore', 'chain']]) {
+      assert.equal(card(id)?.state, 'empty', `${id} has no runs to draw`);
+      assert.match(card(id)?.note ?? '', new RegExp(`cryo bench ${bench}\\b`), `${id} names its benchmark`);
+    }
+
     await wb.page.mouse.move(5, 880); // no tooltip over a chart
     await wb.screenshot('charts-runs');
     await wb.screenshot('charts-runs-checkpoint-time', view.locator('section.card', { has: canvas }));
