@@ -74,6 +74,29 @@ function synthetic(n) {
     const host = rand() < 0.7 ? 'local' : 'host-b';
     const engine = rand() < 0.5 ? 'runc' : 'docker';
     const rep = i % 5;
+    const v04 = i % 25;
+    if (v04 === 24) {
+      const method = rand() < 0.5 ? 'stopcopy' : 'precopy';
+      const sizeMb = [16, 128, 256][i % 3];
+      const downtimeMs = sizeMb * (method === 'precopy' ? 500 : 400) * (0.8 + rand() * 0.4);
+      out.push({ kind: 'migration', id: `m${i}`, host: 'vm', source: 'vm', target: 'vm-b', container: `memhog-${i % 4}`, startedAt, phasesMs: { checkpoint: 2000, filesystem: 2000, transfer: 800, restore: downtimeMs - 4800 }, bytes: { image: 0, filesystem: 2048, checkpoint: 110000 }, downtimeMs, totalMs: downtimeMs + 3000, outcome: 'ok', warnings: [], engine: 'runc', tags: { scenario: 'migration', route: 'vm->vm-b', sizeMb, dirtyPct: 5, method, rep } });
+      continue;
+    }
+    if (v04 === 23 || v04 === 22) {
+      const chainLength = i % 17;
+      const tags = { scenario: 'chain', sizeMb: 32, dirtyPct: 5, rep, chainLength, method: chainLength ? 'predump' : 'direct' };
+      if (v04 === 23) out.push({ kind: 'restore', id: `r${i}`, host: 'vm', container: 'chain', containerId: 'ch', checkpointName: `chain-${chainLength}`, startedAt, wallMs: 11000 + chainLength * 300 + rand() * 2000, outcome: 'ok', tags: { ...tags, engine: 'runc' } });
+      else out.push({ kind: 'checkpoint', id: `c${i}`, host: 'vm', container: 'chain', containerId: 'ch', image: 'cryo-memhog:latest', engine: 'runc', options: { leaveRunning: false, preDump: chainLength > 0 }, checkpointName: `chain-${chainLength}`, startedAt, wallMs: 1800 + chainLength * 900, imageBytes: (32 + chainLength * 1.4) * 1048576, outcome: 'ok', tags });
+      continue;
+    }
+    if (v04 === 21) {
+      const method = ['direct', 'predump', 'predump-phaul'][i % 3];
+      const sizeMb = [16, 128, 256][(i >> 2) % 3];
+      const dirtyPct = [0, 5, 50][(i >> 3) % 3];
+      const frozenUs = (method === 'direct' ? 1000 + sizeMb * 6 : 900 + sizeMb * dirtyPct * 0.2) * 1000 * (0.8 + rand() * 0.4);
+      out.push({ kind: 'checkpoint', id: `c${i}`, host: 'vm', container: `predump-${sizeMb}`, containerId: 'pd', image: 'cryo-memhog:latest', engine: 'runc', options: { leaveRunning: true, preDump: method !== 'direct' }, checkpointName: `bench-${method}`, startedAt, wallMs: frozenUs / 700, imageBytes: sizeMb * 1048576, outcome: 'ok', criu: { freezingTimeUs: 20000, frozenTimeUs: frozenUs, memdumpTimeUs: frozenUs * 0.4, memwriteTimeUs: frozenUs * 0.3, pagesScanned: sizeMb * 256, pagesSkippedParent: 0, pagesWritten: sizeMb * 256 }, tags: { scenario: 'predump', sizeMb, dirtyPct, method, rep } });
+      continue;
+    }
     if (i % 6 === 5) {
       out.push({ kind: 'restore', id: `r${i}`, host, container: `memhog-${i % 4}`, containerId: `c${i % 4}`, checkpointName: `cp${i - 1}`, startedAt, wallMs: 180 + rand() * 400, outcome: rand() < 0.03 ? 'failed' : 'ok', tags: { engine, rep } });
       continue;
@@ -86,7 +109,7 @@ function synthetic(n) {
       kind === 0
         ? { scenario: `memhog-${sizeMb}`, sizeMb, rep }
         : kind === 1
-          ? { scenario: concurrency === 1 ? 'alone' : `concurrent-${concurrency}`, concurrency, rep }
+          ? { scenario: 'nway', concurrency, rep }
           : { scenario: 'forker', processes, rep };
     const imageBytes = (sizeMb * (0.9 + rand() * 0.2) + (kind === 2 ? processes * 0.4 : 0)) * 1048576;
     const base = engine === 'runc' ? 120 : 900;
@@ -243,7 +266,7 @@ try {
   theme = 'dark';
   const empty = await openPage(1000, 700);
   await empty.evaluate(() => window.postMessage({ type: 'records', records: [] }, '*'));
-  await empty.waitForFunction(() => document.querySelectorAll('.card[data-state="empty"]').length === 8);
+  await empty.waitForFunction(() => document.querySelectorAll('.card[data-state="empty"]').length === document.querySelectorAll('.card').length);
   await empty.screenshot({ path: join(root, 'artifacts/screenshots/charts-empty.png') });
   await empty.close();
 } finally {
