@@ -30,6 +30,8 @@ CRIU_CACHE=/var/cache/cryo/criu-$CRIU_VERSION
 PACKAGES=(
 	docker.io busybox-static gcc libc6-dev make xz-utils dpkg-dev iptables
 	openssh-server openssh-client procps python3 util-linux mount
+	# migration transfer: zstd -1 when both hosts have it (gzip -1 is the fallback)
+	zstd
 	# CRIU build deps
 	libprotobuf-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler python3-protobuf
 	libnl-3-dev libcap-dev libnet1-dev libaio-dev libgnutls28-dev libbsd-dev uuid-dev

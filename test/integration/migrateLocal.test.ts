@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { DockerHost, LocalRunner, migrateContainer, MigrationFailedError, PreflightError, ResultsStore } from '../../src/core/index.js';
+import { DockerHost, LocalRunner, migrateContainer, MigrationFailedError, phaseTitle, PreflightError, ResultsStore } from '../../src/core/index.js';
+import type { CommandRunner } from '../../src/core/exec/runner.js';
 import { connectDocker, parseEndpoint } from '../../src/core/docker/connect.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -46,9 +47,13 @@ test('A -> B -> A: the counter continues from the frozen value and the files com
   const marker = await readFile(a, srcId, '/marker.txt');
 
   const phases: string[] = [];
-  const rec = await migrateContainer(a, b, name, { onPhase: (p) => phases.push(p) }, store);
+  const titles: string[] = [];
+  const rec = await migrateContainer(a, b, name, { onPhase: (p, codec) => (phases.push(p), titles.push(phaseTitle(p, codec))) }, store);
   assert.equal(rec.outcome, 'ok');
   assert.deepEqual(phases, ['preflight', 'image', 'create', 'checkpoint', 'filesystem', 'transfer', 'restore', 'verify']);
+  // Both daemons live on this machine, which scripts/provision/host.sh gives zstd.
+  assert.equal(rec.codec, 'zstd');
+  assert.ok(titles.includes('Checkpoint transfer (zstd)'), titles.join(', '));
   const frozenAt = await readCount(a, srcId);
   assert.equal(await isRunning(a, srcId), false, 'the source is kept, stopped');
   const bId = await idOn(b, name);
@@ -68,6 +73,7 @@ test('A -> B -> A: the counter continues from the frozen value and the files com
   const backName = `${name}-back`;
   const back = await migrateContainer(b, a, name, { targetName: backName, removeSource: true }, store);
   assert.equal(back.outcome, 'ok');
+  assert.equal(back.codec, 'zstd');
   const backId = await idOn(a, backName);
   made.push([a, backId]);
   const v = await readCount(a, backId);
@@ -77,6 +83,66 @@ test('A -> B -> A: the counter continues from the frozen value and the files com
   await assert.rejects(b.docker.getContainer(bId).inspect(), 'removeSource removed the container on B');
   const recorded = (await store.readAll()).filter((r) => r.kind === 'migration');
   assert.equal(recorded.length, 2);
+});
+
+/** Daemon A again, through a runner on which `zstd` is not found: a host like the VM (gzip only). */
+function withoutZstd(runner: CommandRunner): CommandRunner {
+  return {
+    where: `${runner.where} (no zstd)`,
+    run: (argv, o) => (argv[0] === 'sh' && /command -v zstd/.test(argv[2] ?? '') ? Promise.resolve({ stdout: 'no\n', stderr: '', exitCode: 0 }) : runner.run(argv, o)),
+    runBinary: (argv, o) => runner.runBinary(argv, o),
+    spawnStream: (argv, o) => runner.spawnStream(argv, o),
+  };
+}
+
+test('gzip fallback: asked for, or auto with a host without zstd; zstd asked for is refused in preflight', async () => {
+  const aNoZstd = new DockerHost('local-no-zstd', 'unix:///var/run/docker.sock', connectDocker(parseEndpoint('unix:///var/run/docker.sock')), withoutZstd(new LocalRunner()));
+  const name = uniqueName('gz');
+  const srcId = await runContainer(a, 'cryo-counter:latest', name, CMD);
+  made.push([a, srcId]);
+  await waitFor('counter >= 5', async () => ((await readCount(a, srcId)) >= 5 ? true : undefined));
+  const marker = await readFile(a, srcId, '/marker.txt');
+
+  // Asked for: gzip although both ends have zstd.
+  const titles: string[] = [];
+  const rec = await migrateContainer(a, b, name, { codec: 'gzip', onPhase: (p, codec) => titles.push(phaseTitle(p, codec)) }, store);
+  assert.equal(rec.outcome, 'ok');
+  assert.equal(rec.codec, 'gzip');
+  assert.ok(titles.includes('Checkpoint transfer (gzip)'), titles.join(', '));
+  assert.ok(rec.bytes.checkpoint > 0);
+  const frozenAt = await readCount(a, srcId);
+  const bId = await idOn(b, name);
+  made.push([b, bId]);
+  const t0 = Date.now();
+  const next = await waitFor('B counts past the freeze', async () => {
+    const v = await readCount(b, bId);
+    return v > frozenAt ? v : undefined;
+  });
+  assert.ok(next <= frozenAt + (Date.now() - t0) / 200 + 10, `continued from ${frozenAt}, not restarted (got ${next})`);
+  assert.equal(await readFile(b, bId, '/marker.txt'), marker);
+
+  // zstd demanded towards a host without it: refused before the freeze, B's container untouched.
+  // (B's container keeps the checkpoint it was restored from: nothing may be added to it.)
+  const backName = `${name}-back`;
+  const checkpointsOnB = await b.checkpointNames(bId);
+  await assert.rejects(
+    migrateContainer(b, aNoZstd, name, { targetName: backName, codec: 'zstd' }),
+    (e: Error) => e instanceof MigrationFailedError && e.phase === 'preflight' && e.sourceState === 'untouched' && /local-no-zstd has no zstd/.test(e.message),
+  );
+  assert.ok(await isRunning(b, bId));
+  assert.deepEqual(await b.checkpointNames(bId), checkpointsOnB);
+  await assert.rejects(a.docker.getContainer(backName).inspect(), 'nothing was created on the target');
+
+  // auto towards it: gzip, and the counter goes on from where B froze.
+  const back = await migrateContainer(b, aNoZstd, name, { targetName: backName, removeSource: true }, store);
+  assert.equal(back.outcome, 'ok');
+  assert.equal(back.codec, 'gzip');
+  const backId = await idOn(a, backName);
+  made.push([a, backId]);
+  const v = await readCount(a, backId);
+  assert.ok(v > frozenAt, `continued past ${frozenAt} (got ${v})`);
+  await waitFor('A counts on', async () => ((await readCount(a, backId)) > v ? true : undefined));
+  assert.equal(await readFile(a, backId, '/marker.txt'), marker);
 });
 
 test('a preflight refusal (name taken on the target) leaves the source running and touches nothing', async () => {

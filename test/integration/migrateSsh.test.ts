@@ -50,6 +50,8 @@ test('A -> B over SSH and back: the counter continues and the files come along',
 
   const rec = await migrateContainer(a, b, name);
   assert.equal(rec.outcome, 'ok');
+  // zstd on both ends (host B's sessions run on this machine, provisioned with zstd).
+  assert.equal(rec.codec, 'zstd');
   const frozenAt = await readCount(a, srcId);
   const bId = (await b.docker.getContainer(name).inspect()).Id;
   made.push([() => b, bId]);
@@ -63,6 +65,7 @@ test('A -> B over SSH and back: the counter continues and the files come along',
 
   const back = await migrateContainer(b, a, name, { targetName: `${name}-back` });
   assert.equal(back.outcome, 'ok');
+  assert.equal(back.codec, 'zstd');
   const backId = (await a.docker.getContainer(`${name}-back`).inspect()).Id;
   made.push([() => a, backId]);
   const v = await readCount(a, backId);

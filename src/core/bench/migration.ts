@@ -5,6 +5,7 @@ import type { DockerHost } from '../host/dockerHost.js';
 import { formatBytes } from '../host/listing.js';
 import { migrateContainer } from '../migrate/migrate.js';
 import { pipeCommands } from '../migrate/streams.js';
+import { receiveArgv, resolveCodec, sendArgv, type TransferCodec } from '../migrate/transfer.js';
 import type { MigrationPhase, MigrationRecord } from '../migrate/types.js';
 import { sizeOnDisk } from '../ops/sizes.js';
 import { newRecordId, outcomeOf } from '../records.js';
@@ -27,9 +28,11 @@ import { median, summarize, type Summary } from './stats.js';
  * timed alone, so Cryo's transfer throughput can be held against the raw pipe:
  *   raw-pipe         tar -C dir -cf - . | gzip -1 | ssh B 'gzip -dc | tar -C dst -xf -'
  *   raw-pipe-nogzip  tar -C dir -cf - . | ssh B 'tar -C dst -xf -'
- *   cryo-pipe        the gzip scripts through Cryo's own transport (pipeCommands: the host
- *                    runners, multiplexed ssh, this process relaying the bytes)
- * Raw pipes use a fresh ssh connection (ControlPath=none), as a person would type them.
+ *   cryo-pipe        transfer.ts's scripts with the codec Cryo's transfer picks (zstd -1 when
+ *                    both hosts have zstd, else gzip -1) through Cryo's own transport
+ *                    (pipeCommands: the host runners, multiplexed ssh, this process relaying)
+ * Raw pipes use a fresh ssh connection (ControlPath=none), as a person would type them; the
+ * raw pipe stays gzip -1, the baseline a person would use. Every record carries its codec.
  *
  * Every record is a MigrationRecord (a raw pipe is one whose only phase is `transfer`),
  * tagged {scenario:'migration', benchRun, sizeMb, dirtyPct, rep, method, route, direction,
@@ -250,21 +253,20 @@ export function rawPipeLine(src: PipeEnd, from: string, dst: PipeEnd, to: string
   return `set -o pipefail; ${at(src, send)} | ${at(dst, receive)}`;
 }
 
-// The same scripts as transfer.ts, for the cryo-pipe method (Cryo's transport, not its migration).
-const CRYO_SEND = 'tar -C "$1" -cf - . | gzip -1';
-const CRYO_RECEIVE = 'mkdir -p "$1" && gzip -dc | tar -C "$1" -xf -';
-
 async function timePipe(method: PipeMethod, from: DockerHost, to: DockerHost, folder: string, dest: string, local: CommandRunner, tags: Record<string, string | number | boolean>, container: string, signal?: AbortSignal): Promise<MigrationRecord> {
   if (signal?.aborted) throw abortError();
   await to.runner.run(['rm', '-rf', '--', dest], { privileged: true, timeoutMs: 120_000 });
   await to.runner.run(['mkdir', '-p', '--', dest], { privileged: true, timeoutMs: 10_000 });
+  // cryo-pipe: the codec a migration between these hosts would use, chosen (and cached) before the clock starts.
+  const cryoCodec = method === 'cryo-pipe' ? await resolveCodec(from, to, 'auto', signal) : undefined;
+  const codec: TransferCodec | undefined = cryoCodec ?? (method === 'raw-pipe' ? 'gzip' : undefined);
   const started = new Date();
   const t0 = performance.now();
   let wire = 0;
   let error: string | undefined;
   try {
-    if (method === 'cryo-pipe') {
-      wire = await pipeCommands({ runner: from.runner, argv: ['sh', '-c', CRYO_SEND, 'sh', folder] }, { runner: to.runner, argv: ['sh', '-c', CRYO_RECEIVE, 'sh', dest] }, signal);
+    if (cryoCodec) {
+      wire = await pipeCommands({ runner: from.runner, argv: sendArgv(cryoCodec, folder) }, { runner: to.runner, argv: receiveArgv(cryoCodec, dest) }, signal);
     } else {
       const line = rawPipeLine(pipeEndOf(from), folder, pipeEndOf(to), dest, method === 'raw-pipe');
       const r = await local.run(['bash', '-c', line], { ...(signal ? { signal } : {}), timeoutMs: 30 * 60_000 });
@@ -286,6 +288,7 @@ async function timePipe(method: PipeMethod, from: DockerHost, to: DockerHost, fo
     startedAt: started.toISOString(),
     phasesMs: { transfer: ms },
     bytes: { image: 0, filesystem: 0, checkpoint: wire },
+    ...(codec ? { codec } : {}),
     totalMs: ms,
     outcome: error ? 'failed' : 'ok',
     warnings: [`${method}: only the transfer of the checkpoint folder is timed${method === 'cryo-pipe' ? '' : ' (wire bytes not counted)'}`],
@@ -400,8 +403,21 @@ export interface BenchRowKey {
   sizeMb: number;
   dirtyPct: number;
   method: string;
+  /** The codec(s) on the wire, e.g. 'zstd' ('gzip/zstd' if the runs differ); absent for raw-pipe-nogzip. */
+  codec?: string;
   n: number;
   failed: number;
+}
+
+/** The codecs the records used, sorted and joined ('gzip/zstd'), or undefined if none says. */
+export function codecsOf(records: readonly MigrationRecord[]): string | undefined {
+  const used = [...new Set(records.flatMap((r) => (r.codec ? [r.codec] : [])))].sort();
+  return used.length ? used.join('/') : undefined;
+}
+
+/** A method as the tables show it: with its codec, "stopcopy (zstd)". */
+export function methodLabel(r: Pick<BenchRowKey, 'method' | 'codec'>): string {
+  return r.codec ? `${r.method} (${r.codec})` : r.method;
 }
 
 export interface MoveRow extends BenchRowKey {
@@ -457,6 +473,8 @@ export function summarizeMoves(records: readonly MigrationRecord[]): MoveRow[] {
       failed: g.length - ok.length,
       phasesMs: phases,
     };
+    const codec = codecsOf(ok);
+    if (codec) row.codec = codec;
     const down = summaryOf(ok.map((r) => r.downtimeMs));
     if (down) row.downtimeMs = down;
     const total = summaryOf(ok.map((r) => r.totalMs));
@@ -498,6 +516,8 @@ export function summarizeThroughput(records: readonly MigrationRecord[]): Throug
     if (!piped.has(str(first.tags, 'route'))) continue;
     const ok = g.filter((r) => r.outcome === 'ok' && r.phasesMs.transfer !== undefined);
     const row: ThroughputRow = { route: str(first.tags, 'route') ?? '?', sizeMb: num(first.tags, 'sizeMb') ?? 0, dirtyPct: num(first.tags, 'dirtyPct') ?? 0, method: str(first.tags, 'method') ?? '?', n: ok.length, failed: g.length - ok.length };
+    const codec = codecsOf(ok);
+    if (codec) row.codec = codec;
     const ms = summaryOf(ok.map((r) => r.phasesMs.transfer));
     if (ms) row.ms = ms;
     const folder = medianOf(ok.map((r) => num(r.tags, 'folderBytes')));
@@ -574,7 +594,7 @@ export function summarizeMigrationBench(records: readonly MigrationRecord[]): Mi
         r.route,
         `${r.sizeMb} MB`,
         String(r.dirtyPct),
-        r.method,
+        methodLabel(r),
         secsSummary(r.downtimeMs),
         ms1(r.phasesMs.checkpoint),
         ms1(r.phasesMs.filesystem),
@@ -596,7 +616,7 @@ export function summarizeMigrationBench(records: readonly MigrationRecord[]): Mi
       head: ['route', 'size', 'method', 'transfer s', 'MB/s', 'vs raw-pipe', 'n', 'failed'],
       rows: tput.map((r) => {
         const rel = r.method === 'raw-pipe' ? '1.00x' : fmtRatio(throughputRatio(records, r.route, r.sizeMb, r.dirtyPct, r.method, 'raw-pipe').value);
-        return [r.route, `${r.sizeMb} MB`, r.method, secsSummary(r.ms), r.bytesPerSec === undefined ? '–' : (r.bytesPerSec / 1e6).toFixed(0), rel, String(r.n), String(r.failed)];
+        return [r.route, `${r.sizeMb} MB`, methodLabel(r), secsSummary(r.ms), r.bytesPerSec === undefined ? '–' : (r.bytesPerSec / 1e6).toFixed(0), rel, String(r.n), String(r.failed)];
       }),
     });
   }
@@ -604,16 +624,18 @@ export function summarizeMigrationBench(records: readonly MigrationRecord[]): Mi
   const cells = [...new Map(tput.map((r) => [`${r.route}\u0000${r.sizeMb}\u0000${r.dirtyPct}`, r])).values()];
   for (const c of cells) {
     const r = throughputRatio(records, c.route, c.sizeMb, c.dirtyPct, 'stopcopy', 'raw-pipe');
-    goals.push(judge(`transfer throughput Cryo / raw pipe (gzip -1), ${c.route}, ${c.sizeMb} MB`, r.value, 0.8, false, r.paired !== undefined ? { paired: r.paired } : {}));
+    const cryo = tput.find((x) => x.route === c.route && x.sizeMb === c.sizeMb && x.dirtyPct === c.dirtyPct && x.method === 'stopcopy')?.codec;
+    goals.push(judge(`transfer throughput Cryo${cryo ? ` (${cryo} -1)` : ''} / raw pipe (gzip -1), ${c.route}, ${c.sizeMb} MB`, r.value, 0.8, false, r.paired !== undefined ? { paired: r.paired } : {}));
   }
   const both = [...new Map(moves.filter((r) => r.method === 'precopy').map((r) => [`${r.route}\u0000${r.sizeMb}\u0000${r.dirtyPct}`, r])).values()];
   for (const c of both) {
     const r = downtimeRatio(records, c.route, c.sizeMb, c.dirtyPct);
     goals.push(judge(`downtime pre-copy / stop-and-copy, ${c.route}, ${c.sizeMb} MB at ${c.dirtyPct} %/s`, r.value, 0.3, true, r.paired !== undefined ? { paired: r.paired } : {}));
   }
+  // Moves recorded before the codec was (older bench runs) all went with gzip.
   const notes = [
     'downtime: source frozen (final dump starts) -> target restored; checkpoint = the checkpoint phase (pre-copy: pre-dump rounds + final dump).',
-    'wire bytes: gzip -1 output through the pipe (memhog pages are mostly zero, so it is tiny); folder: the checkpoint folder on the source (du -sb); MB/s = folder / transfer time.',
+    `wire bytes: the compressed stream through the pipe (Cryo's moves: ${codecsOf(records.filter(isMove)) ?? 'gzip'} -1; each method's codec is in brackets after its name; memhog pages are mostly zero, so it is tiny); folder: the checkpoint folder on the source (du -sb); MB/s = folder / transfer time.`,
   ];
   return { tables, goals, notes, failed: records.filter((r) => r.outcome !== 'ok').length };
 }

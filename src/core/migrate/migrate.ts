@@ -10,8 +10,8 @@ import type { ResultsStore } from '../store/resultsStore.js';
 import { planTargetContainer } from './containerSpec.js';
 import { copyFsChanges, planFsCopy, type Change } from './fsDiff.js';
 import { ensureImage } from './image.js';
-import { preflight } from './preflight.js';
-import { transferCheckpoint } from './transfer.js';
+import { preflight, PreflightError } from './preflight.js';
+import { CodecUnavailableError, resolveCodec, transferCheckpoint, type CodecChoice, type TransferCodec } from './transfer.js';
 import type { MigrationPhase, MigrationRecord } from './types.js';
 
 export interface MigrateOptions {
@@ -21,11 +21,18 @@ export interface MigrateOptions {
   /** Pre-copy (pre-dump rounds shipped while running) when the source can; false: stop-and-copy. */
   precopy?: boolean;
   preDumpRule?: PreDumpRule;
+  /**
+   * How the checkpoint is compressed on the wire. 'auto' (default): zstd -1 when both hosts
+   * have zstd, else gzip -1. 'zstd' refuses in preflight when a host lacks it; 'gzip' always
+   * works and asks the hosts nothing.
+   */
+  codec?: CodecChoice;
   /** Remove the source container after a verified migration (default: keep it stopped). */
   removeSource?: boolean;
   /** Cancelling before the freeze stops cleanly; after it, the source is restored (rollback). */
   signal?: AbortSignal;
-  onPhase?: (phase: MigrationPhase) => void;
+  /** Each phase as it starts; `codec` once it is chosen (in preflight), for phaseTitle. */
+  onPhase?: (phase: MigrationPhase, codec?: TransferCodec) => void;
   tags?: MigrationRecord['tags'];
 }
 
@@ -36,13 +43,17 @@ export class MigrationFailedError extends Error {
     /** What became of the source: untouched, running again from its checkpoint, or still stopped. */
     readonly sourceState: 'untouched' | 'restored' | 'stopped',
     readonly detail: string,
+    /** The transfer's codec, when it was chosen before the failure. */
+    readonly codec?: TransferCodec,
   ) {
-    super(`${phaseTitle(phase)} failed: ${cause instanceof Error ? cause.message : String(cause)}\n${detail}`);
+    super(`${phaseTitle(phase, codec)} failed: ${cause instanceof Error ? cause.message : String(cause)}\n${detail}`);
     this.name = cause instanceof Error && cause.name === 'AbortError' ? 'AbortError' : 'MigrationFailedError';
   }
 }
 
-export function phaseTitle(p: MigrationPhase): string {
+/** The phase as users read it; the transfer names its codec when given ("Checkpoint transfer (zstd)"). */
+export function phaseTitle(p: MigrationPhase, codec?: TransferCodec): string {
+  if (p === 'transfer' && codec) return `Checkpoint transfer (${codec})`;
   return { preflight: 'Preflight', image: 'Image transfer', create: 'Creating the target container', checkpoint: 'Checkpoint', filesystem: 'File-system copy', transfer: 'Checkpoint transfer', restore: 'Restore on the target', verify: 'Verification', cleanup: 'Clean-up' }[p];
 }
 
@@ -68,7 +79,7 @@ export async function migrateContainer(source: DockerHost, target: DockerHost, r
   const step = async <T>(p: MigrationPhase, work: () => Promise<T>): Promise<T> => {
     if (opts.signal?.aborted) throw abortError();
     phase = p;
-    opts.onPhase?.(p);
+    opts.onPhase?.(p, rec.codec);
     const s = performance.now();
     try {
       return await work();
@@ -85,8 +96,14 @@ export async function migrateContainer(source: DockerHost, target: DockerHost, r
       const plan = planTargetContainer(c.inspect, c.inspect.Config.Image, targetName);
       const pre = await preflight(source, target, c, plan, targetName);
       if (pre.memoryBytes !== undefined) rec.memoryBytes = pre.memoryBytes;
+      // Chosen once, before the freeze: the probe (cached per host) stays off the downtime,
+      // and pre-copy rounds and the final part go with the same codec.
+      const codec = await resolveCodec(source, target, opts.codec ?? 'auto', opts.signal).catch((e: unknown) => {
+        throw e instanceof CodecUnavailableError ? new PreflightError([e.message]) : e;
+      });
+      rec.codec = codec;
       rec.warnings.push(...plan.warnings);
-      return { ...c, targetName };
+      return { ...c, targetName, codec };
     });
     sourceId = c.id;
     const image = await step('image', () => ensureImage(source, target, c.inspect));
@@ -98,6 +115,7 @@ export async function migrateContainer(source: DockerHost, target: DockerHost, r
     rec.targetContainer = c.targetName;
 
     const tid = targetId;
+    const { codec } = c;
     const precopy = opts.precopy !== false && (await source.capabilities()).preDump.ok;
     const cp = await step('checkpoint', () =>
       checkpointContainer(
@@ -113,7 +131,7 @@ export async function migrateContainer(source: DockerHost, target: DockerHost, r
                 preDump: opts.preDumpRule ?? DEFAULT_PRE_DUMP_RULE,
                 // Pre-copy: each round is shipped while the container keeps running.
                 onPreDumpRound: async (round) => {
-                  const bytes = await transferCheckpoint(source, c.id, target, tid, checkpointName, opts.signal, { subdir: round.subdir });
+                  const { bytes } = await transferCheckpoint(source, c.id, target, tid, checkpointName, opts.signal, { subdir: round.subdir }, codec);
                   rec.bytes.checkpoint += bytes;
                   (rec.precopyRounds ??= []).push({ wallMs: round.wallMs, bytes, pagesWritten: round.criu?.pagesWritten ?? 0 });
                 },
@@ -133,7 +151,7 @@ export async function migrateContainer(source: DockerHost, target: DockerHost, r
       if (plan.deleted.length) rec.warnings.push(`Deleted paths are not replayed on the target: ${plan.deleted.slice(0, 5).join(', ')}${plan.deleted.length > 5 ? '…' : ''}`);
       return copyFsChanges(source, c.id, target, tid, plan, opts.signal);
     });
-    rec.bytes.checkpoint += await step('transfer', () => transferCheckpoint(source, c.id, target, tid, checkpointName, opts.signal, { finalOnly: precopy }));
+    rec.bytes.checkpoint += (await step('transfer', () => transferCheckpoint(source, c.id, target, tid, checkpointName, opts.signal, { finalOnly: precopy }, codec))).bytes;
     await step('restore', () => restoreContainer(target, tid, checkpointName, { tags: { migration: rec.id } }));
     rec.downtimeMs = performance.now() - (frozenAt ?? performance.now());
     await step('verify', () => verifyRunning(target, tid));
@@ -141,13 +159,13 @@ export async function migrateContainer(source: DockerHost, target: DockerHost, r
   } catch (err) {
     const outcome = outcomeOf(err);
     rec.outcome = outcome.outcome;
-    rec.error = `${phaseTitle(phase)}: ${outcome.error}`;
+    rec.error = `${phaseTitle(phase, rec.codec)}: ${outcome.error}`;
     rec.failedPhase = phase;
     const sourceState = await rollBack(source, target, sourceId, targetId, frozenAt !== undefined, checkpointName);
     rec.sourceAfterFailure = sourceState.state;
     rec.totalMs = performance.now() - t0;
     await store?.append(rec);
-    throw new MigrationFailedError(phase, err, sourceState.state, sourceState.detail);
+    throw new MigrationFailedError(phase, err, sourceState.state, sourceState.detail, rec.codec);
   }
   rec.totalMs = performance.now() - t0;
   await store?.append(rec);

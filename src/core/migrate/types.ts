@@ -1,5 +1,6 @@
 import type { EngineId } from '../records.js';
 import type { CriuDumpStats } from '../stats/criuStats.js';
+import type { TransferCodec } from './transfer.js';
 
 export type MigrationPhase = 'preflight' | 'image' | 'create' | 'checkpoint' | 'filesystem' | 'transfer' | 'restore' | 'verify' | 'cleanup';
 
@@ -19,6 +20,8 @@ export interface MigrationRecord {
   criu?: CriuDumpStats;
   phasesMs: Partial<Record<MigrationPhase, number>>;
   bytes: { image: number; filesystem: number; checkpoint: number };
+  /** How the checkpoint went over the wire (absent when the migration stopped before choosing, and in older records). */
+  codec?: TransferCodec;
   /** Pre-copy rounds shipped while the container ran (absent for stop-and-copy). */
   precopyRounds?: { wallMs: number; bytes: number; pagesWritten: number }[];
   precopyStop?: string;
