@@ -28,7 +28,7 @@ export function migrateCommand(ctx: CommandContext) {
     const removeSource = vscode.workspace.getConfiguration('cryo').get<boolean>('migration.removeSource', false);
     try {
       const rec = await withCancellableProgress(`Cryo: migrating ${source.info.name} to ${target.name}`, (say, signal) =>
-        migrateContainer(source.host, target, source.info.id, { signal, removeSource, onPhase: (p) => say(`${PHASES.indexOf(p) + 1}/${PHASES.length} ${phaseTitle(p)}`) }, ctx.store),
+        migrateContainer(source.host, target, source.info.id, { signal, removeSource, onPhase: (p, codec) => say(`${PHASES.indexOf(p) + 1}/${PHASES.length} ${phaseTitle(p, codec)}`) }, ctx.store),
       );
       ctx.log.info(`Migration ${rec.container} ${rec.source} -> ${rec.target}: ${JSON.stringify({ phasesMs: rec.phasesMs, bytes: rec.bytes, downtimeMs: rec.downtimeMs })}`);
       for (const w of rec.warnings) ctx.log.warn(w);
