@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { checkpointContainer, DockerHost, restoreContainer, ResultsStore, type EngineId } from '../../src/core/index.js';
+import { checkpointContainer, DockerHost, LocalRunner, restoreContainer, ResultsStore, type EngineId } from '../../src/core/index.js';
 import { ctrdLeftovers, isRunning, readCount, removeContainer, runContainer, sleep, uniqueName, waitFor } from './helpers.js';
 
 /**
@@ -104,6 +104,22 @@ test('a runc checkpoint lands in the folder Docker restores from', async () => {
     await checkpointContainer(host, id, { name: 'in-docker-dir', leaveRunning: true, engine: 'runc' });
     const root = (await host.capabilities()).raw.docker.rootDir;
     assert.ok(existsSync(`${root}/containers/${id}/checkpoints/in-docker-dir/inventory.img`));
+  } finally {
+    await removeContainer(host, id);
+  }
+});
+
+test('a fresh host (no Cryo state folder yet): the runc engine makes its work folder', async () => {
+  // What a new machine or the VM looks like before Cryo's first checkpoint there.
+  const state = join(storeDir, 'state-not-made-yet');
+  const fresh = new DockerHost('fresh', host.endpoint, host.docker, new LocalRunner(), state);
+  const id = await runContainer(fresh, 'cryo-counter:latest', uniqueName('fresh'));
+  try {
+    await counterAtLeast(id, 2);
+    const rec = await checkpointContainer(fresh, id, { name: 'first-ever', leaveRunning: true, engine: 'runc' });
+    assert.equal(rec.outcome, 'ok');
+    assert.ok(rec.criu && rec.criu.pagesWritten > 0, 'CRIU stats read from the new work folder');
+    assert.ok(existsSync(join(state, 'work')), 'work root created');
   } finally {
     await removeContainer(host, id);
   }

@@ -17,11 +17,15 @@ import { shouldStopPreDump } from './preDump.js';
 export const runcEngine: CheckpointEngine = {
   id: 'runc',
   async checkpoint(ctx: EngineContext, req: EngineCheckpointRequest) {
-    const root = await findRuncRoot(ctx.runner, req.containerId);
     const dir = dockerCheckpointDir(ctx, req.containerId, req.name);
     const work = `${ctx.cryoStateDir}/work/${req.containerId.slice(0, 12)}-${req.name}-${Date.now()}`;
-    // runc creates the image and work folders itself; pre-dump rounds need theirs first.
-    if (req.preDump) await runChecked(ctx.runner, ['mkdir', '-p', '--', dir, work], { privileged: true });
+    // runc makes the image folder but not the work folder's parents (on a fresh host the
+    // work root is missing: "mkdir …: no such file or directory"); pre-dump rounds also need
+    // the image folder first. Made while runc's root is looked up, so it costs no wall time.
+    const [root] = await Promise.all([
+      findRuncRoot(ctx.runner, req.containerId),
+      runChecked(ctx.runner, ['mkdir', '-p', '--', work, ...(req.preDump ? [dir] : [])], { privileged: true }),
+    ]);
     const fail = async (what: string, stderr: string, logPath: string): Promise<never> => {
       // Nothing half-written may look like a usable checkpoint.
       await ctx.runner.run(['rm', '-rf', '--', dir], { privileged: true });
