@@ -26,9 +26,10 @@ export function migrateCommand(ctx: CommandContext) {
     const summary = await describe(ctx, source, target);
     if ((await vscode.window.showInformationMessage(summary, { modal: true }, go)) !== go) return;
     const removeSource = vscode.workspace.getConfiguration('cryo').get<boolean>('migration.removeSource', false);
+    const precopy = preCopySetting() !== 'off';
     try {
       const rec = await withCancellableProgress(`Cryo: migrating ${source.info.name} to ${target.name}`, (say, signal) =>
-        migrateContainer(source.host, target, source.info.id, { signal, removeSource, onPhase: (p, codec) => say(`${PHASES.indexOf(p) + 1}/${PHASES.length} ${phaseTitle(p, codec)}`) }, ctx.store),
+        migrateContainer(source.host, target, source.info.id, { signal, removeSource, precopy, onPhase: (p, codec) => say(`${PHASES.indexOf(p) + 1}/${PHASES.length} ${phaseTitle(p, codec)}`) }, ctx.store),
       );
       ctx.log.info(`Migration ${rec.container} ${rec.source} -> ${rec.target}: ${JSON.stringify({ phasesMs: rec.phasesMs, bytes: rec.bytes, downtimeMs: rec.downtimeMs })}`);
       for (const w of rec.warnings) ctx.log.warn(w);
@@ -62,7 +63,21 @@ async function describe(ctx: CommandContext, source: PickedContainer, target: Do
   return [
     `Migrate ${source.info.name} (${source.info.image}) from ${source.host.name} to ${target.name}?`,
     'Cryo checks both hosts first, copies the image if needed, then freezes the container, copies its changed files and memory, and restores it on the target.',
+    await methodLine(source.host),
     `The source container is ${vscode.workspace.getConfiguration('cryo').get<boolean>('migration.removeSource', false) ? 'removed' : 'kept, stopped'} afterwards; on any failure it is restored where it was.`,
     expected,
   ].join('\n\n');
+}
+
+function preCopySetting(): 'auto' | 'off' {
+  return vscode.workspace.getConfiguration('cryo').get<string>('migration.preCopy', 'auto') === 'off' ? 'off' : 'auto';
+}
+
+/** Which way memory will move, and why, so the user is not surprised by the downtime. */
+async function methodLine(source: DockerHost): Promise<string> {
+  if (preCopySetting() === 'off') return 'Memory: stop-and-copy (cryo.migration.preCopy is off).';
+  const preDump = (await source.capabilities()).preDump;
+  return preDump.ok
+    ? 'Memory: pre-copy — shipped in pre-dump rounds while the container runs, then only the last changes while it is frozen (set cryo.migration.preCopy to off for stop-and-copy).'
+    : `Memory: stop-and-copy — pre-copy is unavailable on ${source.name}: ${preDump.reason ?? 'no dirty-memory tracking'}.`;
 }

@@ -114,6 +114,8 @@ describe('Cryo in VS Code: a second host and Migrate Container…', { timeout: 9
 
     const confirm = await wb.waitForDialog();
     assert.match(confirm.message, new RegExp(`Migrate ${NAME} \\(${IMAGE.replace('.', '\\.')}\\) from local to host-b\\?`));
+    // This host has no soft-dirty: the dialog says the move is stop-and-copy, and why.
+    assert.match(confirm.message, /Memory: stop-and-copy — pre-copy is unavailable on local: .*soft-dirty/);
     assert.ok(confirm.buttons.includes('Migrate'), `buttons: ${confirm.buttons.join(', ')}`);
     await wb.screenshot('migrate-confirm');
     const t0 = Date.now();
