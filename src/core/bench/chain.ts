@@ -10,9 +10,10 @@ import type { ResultsStore } from '../store/resultsStore.js';
 import { newBenchRunId } from './engines.js';
 import { hostFactTags, type HostFactTags } from './hostFacts.js';
 import { removeContainer, startMemhog } from './memhog.js';
-import { migrationBenchPrefix, removeWorkDirs, secsSummary, type BenchTable } from './migration.js';
-import { tagNumber } from './predump.js';
-import { summarize, type Summary } from './stats.js';
+import { migrationBenchPrefix, removeWorkDirs } from './migration.js';
+import { secsSummary, type BenchTable } from './tables.js';
+import { summaryOf, type Summary } from './stats.js';
+import { tagNumber } from './tags.js';
 import { sleep } from '../time.js';
 
 /**
@@ -161,11 +162,6 @@ export interface ChainRow {
   frozenMs?: Summary;
   checkpointMs?: Summary;
   restoreMs?: Summary;
-}
-
-function summaryOf(xs: readonly (number | undefined)[]): Summary | undefined {
-  const v = xs.filter((x): x is number => x !== undefined && Number.isFinite(x));
-  return v.length ? summarize(v) : undefined;
 }
 
 export function summarizeChain(checkpoints: readonly CheckpointRecord[], restores: readonly RestoreRecord[]): ChainRow[] {

@@ -9,9 +9,11 @@ import type { ResultsStore } from '../store/resultsStore.js';
 import { newBenchRunId } from './engines.js';
 import { hostFactTags, type HostFactTags } from './hostFacts.js';
 import { removeContainer, startMemhog } from './memhog.js';
-import { judge, migrationBenchPrefix, removeWorkDirs, secsSummary, type BenchGoal, type BenchTable } from './migration.js';
+import { migrationBenchPrefix, removeWorkDirs } from './migration.js';
+import { judge, secsSummary, type BenchGoal, type BenchTable } from './tables.js';
 import { balancedOrder } from './order.js';
-import { median, summarize, type Summary } from './stats.js';
+import { median, summaryOf, type Summary } from './stats.js';
+import { tagNumber } from './tags.js';
 import { sleep } from '../time.js';
 
 /**
@@ -123,17 +125,6 @@ function describe(r: CheckpointRecord): string {
 
 // ---------------------------------------------------------------- summaries (pure)
 
-type Tags = NonNullable<CheckpointRecord['tags']>;
-export const tagNumber = (t: Tags | undefined, k: string): number | undefined => {
-  const v = t?.[k];
-  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
-  return Number.isFinite(n) ? n : undefined;
-};
-
-function summaryOf(xs: readonly (number | undefined)[]): Summary | undefined {
-  const v = xs.filter((x): x is number => x !== undefined && Number.isFinite(x));
-  return v.length ? summarize(v) : undefined;
-}
 
 export interface PredumpRow {
   sizeMb: number;

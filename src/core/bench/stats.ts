@@ -51,3 +51,13 @@ export function summarize(values: readonly number[]): Summary {
   const s = sorted(values, 'summary');
   return { n: s.length, median: percentile(s, 50), min: s[0]!, max: s[s.length - 1]! };
 }
+
+/** The summary of the values that were measured (undefined and non-finite skipped); undefined when none were. */
+export function summaryOf(xs: readonly (number | undefined)[]): Summary | undefined {
+  const v = xs.filter((x): x is number => x !== undefined && Number.isFinite(x));
+  return v.length ? summarize(v) : undefined;
+}
+
+export function medianOf(xs: readonly (number | undefined)[]): number | undefined {
+  return summaryOf(xs)?.median;
+}

@@ -4,7 +4,7 @@ import { Scheduler } from '../../scheduler/scheduler.js';
 import { BarrierScheduler } from './barrier.js';
 import { int } from './params.js';
 import { BenchSession, settledAll } from './session.js';
-import { batchKey, brief, groupBy, numTag, okCheckpoints, ratio, secs, selectRun, sortedNumbers, stat, strTag, summaryBase, x } from './summary.js';
+import { batchKey, brief, groupBy, numTag, okCheckpoints, ratio, secs, selectRun, sortedNumbers, stat, summaryBase, x } from './summary.js';
 import type { CommonParams, ScenarioDef, ScenarioRunOptions, ScenarioSummary } from './types.js';
 
 export interface NwayParams extends CommonParams {

@@ -1,5 +1,5 @@
 import type { DockerHost } from '../../host/dockerHost.js';
-import type { CheckpointRecord, RunRecord } from '../../records.js';
+import type { RunRecord } from '../../records.js';
 import { Scheduler, type Policy } from '../../scheduler/scheduler.js';
 import { mean } from '../stats.js';
 import { BarrierScheduler } from './barrier.js';
