@@ -16,6 +16,7 @@ Commands:
   probe [--json]                                 what this Docker host can do, and why not
   checkpoint <container> [--name N] [--leave-running] [--engine runc|docker|auto] [--out F]
   restore <container> <checkpoint> [--out F]     start a stopped container from a checkpoint
+  restore <container> [checkpoint] --fallback    that one (default: the newest), else each older one in turn
   ls [container]                                 containers and their checkpoints
   bench engines [--sizes 16,256,1024] [--reps 3] [--warmup 0] [--settle-ms 1500]
                 [--methods docker-cli,cryo-docker,cryo-runc,raw-runc] [--out F.jsonl] [--md F.md]
@@ -35,7 +36,7 @@ export type CliCommand =
   | { cmd: 'help' }
   | { cmd: 'probe'; host?: string; json: boolean }
   | { cmd: 'checkpoint'; host?: string; container: string; name?: string; leaveRunning: boolean; engine: EngineChoice; out?: string }
-  | { cmd: 'restore'; host?: string; container: string; checkpoint: string; out?: string }
+  | { cmd: 'restore'; host?: string; container: string; checkpoint?: string; fallback: boolean; out?: string }
   | { cmd: 'ls'; host?: string; container?: string }
   | ({ cmd: 'bench-engines'; host?: string } & BenchEnginesOptions);
 
@@ -46,7 +47,7 @@ const GLOBAL: Options = { host: { type: 'string' }, help: { type: 'boolean', sho
 const COMMANDS: Record<string, Options> = {
   probe: { json: { type: 'boolean' } },
   checkpoint: { name: { type: 'string' }, 'leave-running': { type: 'boolean' }, engine: { type: 'string' }, out: { type: 'string' } },
-  restore: { out: { type: 'string' } },
+  restore: { out: { type: 'string' }, fallback: { type: 'boolean' } },
   ls: {},
   bench: {
     sizes: { type: 'string' },
@@ -101,9 +102,12 @@ export function parseCommandLine(argv: readonly string[]): CliCommand {
       if (engine !== 'runc' && engine !== 'docker' && engine !== 'auto') throw new UsageError(`--engine "${engine}": use runc, docker or auto.`);
       return { cmd: 'checkpoint', ...common, container: pos[0]!, ...(name ? { name } : {}), leaveRunning: v['leave-running'] === true, engine, ...(out ? { out } : {}) };
     }
-    case 'restore':
-      arity(word, pos, 2, 2, '<container> <checkpoint>');
-      return { cmd: 'restore', ...common, container: pos[0]!, checkpoint: pos[1]!, ...(out ? { out } : {}) };
+    case 'restore': {
+      const fallback = v['fallback'] === true;
+      // With --fallback the checkpoint is where to start (the newest when left out).
+      arity(word, pos, fallback ? 1 : 2, 2, fallback ? '<container> [checkpoint]' : '<container> <checkpoint> (or --fallback for the newest)');
+      return { cmd: 'restore', ...common, container: pos[0]!, ...(pos[1] ? { checkpoint: pos[1] } : {}), fallback, ...(out ? { out } : {}) };
+    }
     case 'ls':
       arity(word, pos, 0, 1, '[container]');
       return { cmd: 'ls', ...common, ...(pos[0] ? { container: pos[0] } : {}) };

@@ -6,6 +6,7 @@ export * from './host/dockerHost.js';
 export * from './host/listing.js';
 export * from './ops/checkpoint.js';
 export * from './ops/restore.js';
+export * from './ops/restoreFallback.js';
 export * from './ops/resolve.js';
 export * from './store/resultsStore.js';
 export * from './stats/criuStats.js';

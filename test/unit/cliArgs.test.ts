@@ -27,7 +27,9 @@ test('checkpoint defaults and options', () => {
 });
 
 test('restore and ls', () => {
-  assert.deepEqual(parse('restore web cp1'), { cmd: 'restore', container: 'web', checkpoint: 'cp1' });
+  assert.deepEqual(parse('restore web cp1'), { cmd: 'restore', container: 'web', checkpoint: 'cp1', fallback: false });
+  assert.deepEqual(parse('restore web --fallback'), { cmd: 'restore', container: 'web', fallback: true });
+  assert.deepEqual(parse('restore web cp1 --fallback'), { cmd: 'restore', container: 'web', checkpoint: 'cp1', fallback: true });
   assert.deepEqual(parse('ls'), { cmd: 'ls' });
   assert.deepEqual(parse('ls web'), { cmd: 'ls', container: 'web' });
 });
@@ -58,7 +60,8 @@ test('usage errors say what is wrong', () => {
     ['checkpoint web --name x', /--name "x"/],
     ['checkpoint web --bogus', /checkpoint: Unknown option '--bogus'/],
     ['checkpoint web --name', /argument missing/],
-    ['restore web', /missing <container> <checkpoint>/],
+    ['restore web', /missing <container> <checkpoint> \(or --fallback for the newest\)/],
+    ['restore --fallback', /missing <container> \[checkpoint\]/],
     ['ls a b', /unexpected argument "b"/],
     ['bench', /name a benchmark/],
     ['bench restore', /Unknown benchmark "restore"/],

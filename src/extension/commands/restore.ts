@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { restoreContainer } from '../../core/index.js';
+import { newestFirst, RestoreFailedError, restoreContainer, restoreWithFallback } from '../../core/index.js';
 import type { CheckpointNode, ContainerNode } from '../tree/nodes.js';
 import { reportError, withCancellableProgress } from '../ui/progress.js';
 import type { CommandContext } from './context.js';
@@ -41,9 +41,36 @@ export function restoreCommand(ctx: CommandContext) {
       ctx.log.info(`Restored ${record.container} from ${record.checkpointName} on ${record.host} in ${record.wallMs.toFixed(0)} ms`);
       void vscode.window.showInformationMessage(`Cryo: ${record.container} restored from ${record.checkpointName} in ${(record.wallMs / 1000).toFixed(2)} s.`);
     } catch (e) {
+      if (e instanceof RestoreFailedError && (await offerOlder(ctx, t, e))) return;
       await reportError(ctx.log, what, e);
     } finally {
       ctx.refresh.request();
     }
   };
+}
+
+/**
+ * Seed 002's restore fallback, with the user in the loop: when a checkpoint is refused and
+ * the container has older ones, offer to try those, newest first, so a damaged checkpoint
+ * does not leave the container down. True when the offer was shown (and handled).
+ */
+async function offerOlder(ctx: CommandContext, t: PickedCheckpoint, failure: RestoreFailedError): Promise<boolean> {
+  const order = newestFirst(await t.host.listCheckpoints(t.info.id).catch(() => []));
+  const older = order.slice(order.indexOf(t.checkpoint) + 1);
+  if (order.indexOf(t.checkpoint) < 0 || older.length === 0) return false;
+  ctx.log.error(`restore of ${t.info.name} from ${t.checkpoint} failed: ${failure.message}`);
+  const tryOlder = `Try Older Checkpoints (${older.length})`;
+  const choice = await vscode.window.showErrorMessage(`Cryo: ${t.info.name}: ${failure.message.split('\n')[0]}`, tryOlder, 'Show Log');
+  if (choice === 'Show Log') ctx.log.show(true);
+  if (choice !== tryOlder) return true;
+  try {
+    const r = await withCancellableProgress(`Cryo: restoring ${t.info.name} from an older checkpoint`, (say, signal) =>
+      restoreWithFallback(t.host, t.info.id, { from: older[0]!, signal, onAttempt: (name, failed) => say(`Restoring ${name}${failed ? ` (${failed} more refused)` : ''}`) }, ctx.store),
+    );
+    for (const f of r.failed) ctx.log.warn(`${f.checkpoint} could not be restored either: ${f.error}`);
+    void vscode.window.showWarningMessage(`Cryo: ${r.record.container} restored from the older checkpoint ${r.record.checkpointName} (${t.checkpoint}${r.failed.length ? ` and ${r.failed.length} more` : ''} could not be restored).`);
+  } catch (e) {
+    await reportError(ctx.log, `restore of ${t.info.name} from older checkpoints`, e);
+  }
+  return true;
 }

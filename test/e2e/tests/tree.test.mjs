@@ -3,6 +3,8 @@
 // Needs a Docker daemon in experimental mode with CRIU and the cryo-counter:latest image
 // (scripts/provision/host.sh).
 import assert from 'node:assert/strict';
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { docker, openSession } from '../lib/session.mjs';
 
@@ -67,6 +69,8 @@ describe('Cryo in VS Code: tree, Checkpoint…, Restore…', { timeout: 300_000 
   let close = async () => {};
   /** the checkpoint the context-menu test made, for the restore test */
   let made = /** @type {string | undefined} */ (undefined);
+  /** The checkpoint the restore test brought the container back from, if it ran. */
+  let restoredFrom = /** @type {string | undefined} */ (undefined);
 
   before(async () => {
     await docker('rm', '-f', NAME).catch(() => {});
@@ -141,5 +145,36 @@ describe('Cryo in VS Code: tree, Checkpoint…, Restore…', { timeout: 300_000 
     await until(async () => (await count()) > atCheckpoint, `the counter to pass ${atCheckpoint}`, 5_000);
     await wb.treeItem(NAME).locator('.codicon-vm-running').waitFor({ timeout: 30_000 });
     await wb.screenshot('tree-restored');
+    restoredFrom = name;
+  });
+
+  it('a damaged checkpoint: Restore… offers the older ones and brings the container back from one', async () => {
+    const older = restoredFrom ?? `e2e-older-${Date.now()}`;
+    if (!restoredFrom) {
+      await docker('checkpoint', 'create', '--leave-running', NAME, older);
+    }
+    // Docker orders nothing; Cryo orders by folder time (seconds): keep the two apart.
+    await new Promise((r) => setTimeout(r, 1100));
+    const newer = `e2e-damaged-${Date.now()}`;
+    await docker('checkpoint', 'create', NAME, newer);
+    assert.equal(await state(), 'exited');
+    const id = await docker('inspect', '-f', '{{.Id}}', NAME);
+    const dir = `/var/lib/docker/containers/${id}/checkpoints/${newer}`;
+    const pages = readdirSync(dir).filter((f) => /^pages-\d+\.img$/.test(f));
+    assert.ok(pages.length > 0, `page images in ${dir}`);
+    for (const f of pages) rmSync(join(dir, f));
+
+    await showTree();
+    await wb.runCommand('Cryo: Restore…');
+    await wb.answerQuickInput({ pick: newer, expect: /Checkpoint to restore/ });
+    const toast = wb.page.locator('.notifications-toasts .notification-list-item', { hasText: `Restore of ${newer} failed` }).first();
+    await toast.waitFor({ timeout: 120_000 });
+    await wb.screenshot('restore-offers-older');
+    await toast.getByRole('button', { name: /Try Older Checkpoints/ }).click();
+    const done = await wb.waitForNotification(new RegExp(`restored from the older checkpoint ${older}`), 120_000);
+    assert.match(done, new RegExp(`${newer} could not be restored`));
+    assert.equal(await state(), 'running');
+    const before = await count();
+    await until(async () => (await count()) !== before, 'the restored counter to tick', 10_000);
   });
 });
