@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { bench, isValidName } from '../core/index.js';
+import { bench, isValidName, MIN_PERIOD_MS } from '../core/index.js';
 import type { BenchEnginesOptions } from './commands/bench.js';
 
 /** Bad command line: the message says what is wrong, the caller prints usage and exits 2. */
@@ -18,6 +18,10 @@ Commands:
   restore <container> <checkpoint> [--out F]     start a stopped container from a checkpoint
   restore <container> [checkpoint] --fallback    that one (default: the newest), else each older one in turn
   ls [container]                                 containers and their checkpoints
+  periodic <container> --every 30s|5m|1000ms [--keep 5] [--pre-dump] [--count N] [--out F]
+                                                 a leave-running checkpoint every period (the first at once),
+                                                 keeping the newest --keep of its auto-* versions; runs
+                                                 until N versions or Ctrl-C, one line per event
   bench engines [--sizes 16,256,1024] [--reps 3] [--warmup 0] [--settle-ms 1500]
                 [--methods docker-cli,cryo-docker,cryo-runc,raw-runc] [--out F.jsonl] [--md F.md]
                 [--docker-cli /usr/bin/docker] [--runc-root /run/docker/runtime-runc/moby]
@@ -38,6 +42,7 @@ export type CliCommand =
   | { cmd: 'checkpoint'; host?: string; container: string; name?: string; leaveRunning: boolean; engine: EngineChoice; out?: string }
   | { cmd: 'restore'; host?: string; container: string; checkpoint?: string; fallback: boolean; out?: string }
   | { cmd: 'ls'; host?: string; container?: string }
+  | { cmd: 'periodic'; host?: string; container: string; everyMs: number; keep: number; preDump: boolean; count?: number; out?: string }
   | ({ cmd: 'bench-engines'; host?: string } & BenchEnginesOptions);
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -49,6 +54,7 @@ const COMMANDS: Record<string, Options> = {
   checkpoint: { name: { type: 'string' }, 'leave-running': { type: 'boolean' }, engine: { type: 'string' }, out: { type: 'string' } },
   restore: { out: { type: 'string' }, fallback: { type: 'boolean' } },
   ls: {},
+  periodic: { every: { type: 'string' }, keep: { type: 'string' }, 'pre-dump': { type: 'boolean' }, count: { type: 'string' }, out: { type: 'string' } },
   bench: {
     sizes: { type: 'string' },
     reps: { type: 'string' },
@@ -111,6 +117,22 @@ export function parseCommandLine(argv: readonly string[]): CliCommand {
     case 'ls':
       arity(word, pos, 0, 1, '[container]');
       return { cmd: 'ls', ...common, ...(pos[0] ? { container: pos[0] } : {}) };
+    case 'periodic': {
+      arity(word, pos, 1, 1, '<container>');
+      const every = str(v, 'every');
+      if (every === undefined) throw new UsageError('periodic: --every is required (e.g. --every 30s).');
+      const count = str(v, 'count');
+      return {
+        cmd: 'periodic',
+        ...common,
+        container: pos[0]!,
+        everyMs: parseDuration('--every', every, MIN_PERIOD_MS),
+        keep: parseCount('--keep', str(v, 'keep') ?? '5', 1),
+        preDump: v['pre-dump'] === true,
+        ...(count !== undefined ? { count: parseCount('--count', count, 1) } : {}),
+        ...(out ? { out } : {}),
+      };
+    }
     case 'bench': {
       if (pos[0] !== 'engines') throw new UsageError(pos[0] ? `Unknown benchmark "${pos[0]}" (known: engines).` : 'bench: name a benchmark (known: engines).');
       arity('bench engines', pos.slice(1), 0, 0);
@@ -160,6 +182,17 @@ export function parseCount(flag: string, text: string, least: number): number {
   const n = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
   if (!Number.isSafeInteger(n) || n < least) throw new UsageError(`${flag} "${text}": use a whole number >= ${least}.`);
   return n;
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** "30s", "5m", "1.5h", "1000ms" -> ms. A bare number is refused: seconds or milliseconds would be a guess. */
+export function parseDuration(flag: string, text: string, leastMs: number): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
+  const ms = m ? Math.round(Number(m[1]) * UNIT_MS[m[2]!]!) : NaN;
+  if (!m || !Number.isSafeInteger(ms)) throw new UsageError(`${flag} "${text}": use a number with a unit, e.g. 1000ms, 30s, 5m or 1h.`);
+  if (ms < leastMs) throw new UsageError(`${flag} "${text}": use at least ${leastMs} ms.`);
+  return ms;
 }
 
 /** "cryo-runc,raw-runc" -> the methods to compare, each known and listed once. */

@@ -24,3 +24,6 @@ export * from './scheduler/costModel.js';
 export * from './engines/preDump.js';
 export * from './ssh/index.js';
 export * from './hosts/index.js';
+export * from './periodic/plan.js';
+export * from './periodic/ticker.js';
+export * from './periodic/docker.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseCommandLine, parseCount, parseSizes, UsageError } from '../../src/cli/args.js';
+import { parseCommandLine, parseCount, parseDuration, parseSizes, UsageError } from '../../src/cli/args.js';
 
 const parse = (line: string) => parseCommandLine(line.split(' ').filter(Boolean));
 
@@ -34,6 +34,30 @@ test('restore and ls', () => {
   assert.deepEqual(parse('ls web'), { cmd: 'ls', container: 'web' });
 });
 
+test('periodic: defaults, then every option', () => {
+  assert.deepEqual(parse('periodic web --every 30s'), { cmd: 'periodic', container: 'web', everyMs: 30_000, keep: 5, preDump: false });
+  assert.deepEqual(parse('periodic web --every 1000ms --keep 2 --pre-dump --count 3 --out r.jsonl --host unix:///run/b.sock'), {
+    cmd: 'periodic',
+    host: 'unix:///run/b.sock',
+    container: 'web',
+    everyMs: 1000,
+    keep: 2,
+    preDump: true,
+    count: 3,
+    out: 'r.jsonl',
+  });
+  assert.deepEqual(parse('periodic web --every 5m --keep 1'), { cmd: 'periodic', container: 'web', everyMs: 300_000, keep: 1, preDump: false });
+  assert.deepEqual(parse('periodic --help'), { cmd: 'help' });
+});
+
+test('durations', () => {
+  assert.equal(parseDuration('--every', '1s', 1000), 1000);
+  assert.equal(parseDuration('--every', '1.5s', 1000), 1500);
+  assert.equal(parseDuration('--every', '2h', 1000), 7_200_000);
+  for (const bad of ['30', '30 s', '5min', 's', '-1s', '1e3ms', '', '1,5s']) assert.throws(() => parseDuration('--every', bad, 1000), /--every ".*": use a number with a unit/, bad);
+  assert.throws(() => parseDuration('--every', '999ms', 1000), /--every "999ms": use at least 1000 ms/);
+});
+
 test('bench engines: defaults, then every option', () => {
   assert.deepEqual(parse('bench engines'), { cmd: 'bench-engines', sizesMb: [16, 256, 1024], reps: 3, warmup: 0, settleMs: 1500 });
   assert.deepEqual(parse('bench engines --sizes 16,256 --reps 5 --warmup 1 --settle-ms 0 --methods cryo-runc,raw-runc --out results/b.jsonl --md results/b.md --docker-cli /usr/bin/docker --runc-root /run/x'), {
@@ -63,6 +87,16 @@ test('usage errors say what is wrong', () => {
     ['restore web', /missing <container> <checkpoint> \(or --fallback for the newest\)/],
     ['restore --fallback', /missing <container> \[checkpoint\]/],
     ['ls a b', /unexpected argument "b"/],
+    ['periodic web', /--every is required/],
+    ['periodic --every 30s', /periodic: missing <container>/],
+    ['periodic a b --every 30s', /unexpected argument "b"/],
+    ['periodic web --every 30', /--every "30": use a number with a unit/],
+    ['periodic web --every 10x', /--every "10x"/],
+    ['periodic web --every 500ms', /--every "500ms": use at least 1000 ms/],
+    ['periodic web --every 0.5s', /use at least 1000 ms/],
+    ['periodic web --every 1s --keep 0', /--keep "0"/],
+    ['periodic web --every 1s --count two', /--count "two"/],
+    ['periodic web --every 1s --leave-running', /periodic: Unknown option '--leave-running'/],
     ['bench', /name a benchmark/],
     ['bench restore', /Unknown benchmark "restore"/],
     ['bench engines --reps 0', /--reps "0"/],
