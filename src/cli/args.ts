@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { bench, isValidName, MIN_PERIOD_MS } from '../core/index.js';
+import { bench, isValidName, MIN_PERIOD_MS, parsePeriod } from '../core/index.js';
 import type { BenchEnginesOptions } from './commands/bench.js';
 
 /** Bad command line: the message says what is wrong, the caller prints usage and exits 2. */
@@ -184,13 +184,10 @@ export function parseCount(flag: string, text: string, least: number): number {
   return n;
 }
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
 /** "30s", "5m", "1.5h", "1000ms" -> ms. A bare number is refused: seconds or milliseconds would be a guess. */
 export function parseDuration(flag: string, text: string, leastMs: number): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
-  const ms = m ? Math.round(Number(m[1]) * UNIT_MS[m[2]!]!) : NaN;
-  if (!m || !Number.isSafeInteger(ms)) throw new UsageError(`${flag} "${text}": use a number with a unit, e.g. 1000ms, 30s, 5m or 1h.`);
+  const ms = parsePeriod(text);
+  if (ms === undefined) throw new UsageError(`${flag} "${text}": use a number with a unit, e.g. 1000ms, 30s, 5m or 1h.`);
   if (ms < leastMs) throw new UsageError(`${flag} "${text}": use at least ${leastMs} ms.`);
   return ms;
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ResultsStore } from '../core/index.js';
 import { registerCommands } from './commands/registry.js';
 import { HostRegistry } from './hosts/hostRegistry.js';
+import { PeriodicCheckpoints } from './periodic/periodicCheckpoints.js';
 import { HostsTreeProvider } from './tree/hostsTreeProvider.js';
 import { RefreshManager } from './tree/refreshManager.js';
 import { createLogger } from './ui/logger.js';
@@ -20,14 +21,16 @@ export interface CryoApi {
 export function activate(context: vscode.ExtensionContext): CryoApi {
   const log = createLogger();
   const hosts = new HostRegistry({ warn: (m) => void warnHosts(log, m) });
-  const tree = new HostsTreeProvider(hosts, log);
-  const refresh = new RefreshManager(hosts, () => tree.refresh(), log);
   const configured = vscode.workspace.getConfiguration('cryo').get<string>('resultsFile', '');
   const store = new ResultsStore(configured || join(context.globalStorageUri.fsPath, 'results.jsonl'));
+  const periodic = new PeriodicCheckpoints(log, store);
+  const tree = new HostsTreeProvider(hosts, log, (host, id) => periodic.describe(host, id));
+  const refresh = new RefreshManager(hosts, () => tree.refresh(), log);
+  const periodicChanged = periodic.onDidChange(() => refresh.request());
   const view = vscode.window.createTreeView('cryo.hosts', { treeDataProvider: tree, showCollapseAll: true });
   // Built at activation so its serializer can bring back a charts panel left open before a reload.
   const charts = new ChartsPanels({ extensionUri: context.extensionUri, store, log });
-  context.subscriptions.push(log, hosts, tree, refresh, view, charts, ...registerCommands({ hosts, tree, refresh, log, store, extensionUri: context.extensionUri }, charts));
+  context.subscriptions.push(log, hosts, tree, refresh, view, charts, periodic, periodicChanged, ...registerCommands({ hosts, tree, refresh, log, store, periodic, extensionUri: context.extensionUri }, charts));
   log.info(`Cryo activated; results go to ${store.path}`);
   hostsClosed = () => hosts.closed();
   return { hosts, tree, store, charts };

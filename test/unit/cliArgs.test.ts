@@ -54,7 +54,8 @@ test('durations', () => {
   assert.equal(parseDuration('--every', '1s', 1000), 1000);
   assert.equal(parseDuration('--every', '1.5s', 1000), 1500);
   assert.equal(parseDuration('--every', '2h', 1000), 7_200_000);
-  for (const bad of ['30', '30 s', '5min', 's', '-1s', '1e3ms', '', '1,5s']) assert.throws(() => parseDuration('--every', bad, 1000), /--every ".*": use a number with a unit/, bad);
+  assert.equal(parseDuration('--every', '30 s', 1000), 30_000, 'a space before the unit is fine');
+  for (const bad of ['30', '5min', 's', '-1s', '1e3ms', '', '1,5s']) assert.throws(() => parseDuration('--every', bad, 1000), /--every ".*": use a number with a unit/, bad);
   assert.throws(() => parseDuration('--every', '999ms', 1000), /--every "999ms": use at least 1000 ms/);
 });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CheckpointTicker, ownVersions, PlanError, validatePlan, versionName, type PeriodicPlan, type TickerEvent, type TickerOps, type TickerTimers } from '../../src/core/index.js';
+import { CheckpointTicker, formatPeriod, ownVersions, parsePeriod, PlanError, validatePlan, versionName, type PeriodicPlan, type TickerEvent, type TickerOps, type TickerTimers } from '../../src/core/index.js';
 
 /** Timers that only move when the test says so; version names use this clock too. */
 class FakeClock implements TickerTimers {
@@ -302,4 +302,15 @@ test('plan validation', () => {
     assert.throws(() => new CheckpointTicker(new FakeOps(), plan), PlanError, 'the ticker refuses it too');
   }
   assert.equal(versionName('a', new Date(Date.UTC(2026, 10, 22, 14, 30, 5)), 3), 'a-20261122-143005-3');
+});
+
+test('periods for people: parsePeriod reads what the VS Code prompt and the CLI accept, formatPeriod labels it', () => {
+  assert.equal(parsePeriod('90s'), 90_000);
+  assert.equal(parsePeriod(' 2 m '), 120_000);
+  assert.equal(parsePeriod('1500ms'), 1500);
+  for (const bad of ['90', 'soon', '2 min', '-1s', '']) assert.equal(parsePeriod(bad), undefined, bad);
+  assert.equal(formatPeriod(2000), '2 s');
+  assert.equal(formatPeriod(90_000), '1.5 min');
+  assert.equal(formatPeriod(3_600_000), '1 h');
+  assert.equal(formatPeriod(1500), '1.5 s');
 });

@@ -35,6 +35,21 @@ export class PlanError extends Error {
   }
 }
 
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** "30s", "5m", "1.5h", "1000ms" -> ms; undefined for anything else (a bare number would be a guess). */
+export function parsePeriod(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/.exec(text.trim());
+  const ms = m ? Math.round(Number(m[1]) * UNIT_MS[m[2]!]!) : NaN;
+  return Number.isSafeInteger(ms) ? ms : undefined;
+}
+
+/** 2000 -> "2 s", 90000 -> "1.5 min", 3600000 -> "1 h": for labels. */
+export function formatPeriod(ms: number): string {
+  const [n, unit] = ms >= 3_600_000 ? [ms / 3_600_000, 'h'] : ms >= 60_000 ? [ms / 60_000, 'min'] : ms >= 1000 ? [ms / 1000, 's'] : [ms, 'ms'];
+  return `${Number.isInteger(n) ? n : Number(n.toFixed(2))} ${unit}`;
+}
+
 const wholeAtLeast = (n: number, least: number) => Number.isSafeInteger(n) && n >= least;
 
 /** Refuses a plan that cannot work, with a sentence saying which field and why. */

@@ -6,6 +6,7 @@ import { deleteCheckpointCommand } from './deleteCheckpoint.js';
 import { openDocsCommand, refreshCommand, showCapabilitiesCommand } from './hostCommands.js';
 import { addHostCommand, removeHostCommand } from './hostManagement.js';
 import { migrateCommand } from './migrate.js';
+import { checkpointPeriodicallyCommand, stopPeriodicCommand } from './periodic.js';
 import { restoreCommand } from './restore.js';
 import type { ChartsPanels } from '../webview/chartsPanel.js';
 
@@ -20,6 +21,8 @@ export const COMMAND_IDS = [
   'cryo.checkpoint.restore',
   'cryo.checkpoint.delete',
   'cryo.container.migrate',
+  'cryo.container.checkpointPeriodically',
+  'cryo.container.stopPeriodic',
   'cryo.openDocs',
   'cryo.showLog',
   'cryo.charts.open',
@@ -39,6 +42,8 @@ export function registerCommands(ctx: CommandContext, charts: Pick<ChartsPanels,
     'cryo.checkpoint.restore': restoreCommand(ctx),
     'cryo.checkpoint.delete': deleteCheckpointCommand(ctx),
     'cryo.container.migrate': migrateCommand(ctx),
+    'cryo.container.checkpointPeriodically': checkpointPeriodicallyCommand(ctx),
+    'cryo.container.stopPeriodic': stopPeriodicCommand(ctx),
     'cryo.openDocs': openDocsCommand(ctx),
     'cryo.showLog': () => ctx.log.show(),
     'cryo.charts.open': () => void charts.createOrShow(),

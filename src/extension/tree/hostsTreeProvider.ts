@@ -16,6 +16,8 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<CryoNode>, vsc
   constructor(
     private readonly hosts: HostRegistry,
     private readonly log: Logger,
+    /** What periodic checkpoints run on a container, for its row. */
+    private readonly periodicOf: (host: DockerHost, containerId: string) => string | undefined = () => undefined,
   ) {}
 
   refresh(): void {
@@ -72,7 +74,7 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<CryoNode>, vsc
     }
     try {
       const containers = await withTimeout(host.listContainers(), HOST_TIMEOUT_MS, `listing containers on ${host.name}`);
-      out.push(...containers.map((c) => new ContainerNode(host, c)));
+      out.push(...containers.map((c) => new ContainerNode(host, c, this.periodicOf(host, c.id))));
     } catch (e) {
       out.push(new HostMessageNode(host, 'Failed to list containers', String(e), 'retry'));
     }

@@ -60,6 +60,8 @@ export class ContainerNode {
   constructor(
     readonly host: DockerHost,
     readonly info: ContainerInfo,
+    /** "every 1 min, keeps 5, 3 made" while periodic checkpoints run. */
+    readonly periodic?: string,
   ) {}
 
   get running(): boolean {
@@ -69,13 +71,15 @@ export class ContainerNode {
   toTreeItem(): vscode.TreeItem {
     const item = new vscode.TreeItem(this.info.name, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `ctr:${this.host.name}:${this.info.id}`;
-    item.description = this.info.image;
-    item.tooltip = `${this.info.name} (${this.info.id.slice(0, 12)})\n${this.info.image}\n${this.info.status}`;
+    item.description = this.periodic ? `${this.info.image} · periodic: ${this.periodic}` : this.info.image;
+    item.tooltip = `${this.info.name} (${this.info.id.slice(0, 12)})\n${this.info.image}\n${this.info.status}${this.periodic ? `\nPeriodic checkpoints: ${this.periodic}` : ''}`;
     item.iconPath = new vscode.ThemeIcon(
       this.running ? 'vm-running' : this.info.state === 'paused' ? 'debug-pause' : 'vm-outline',
       this.running ? new vscode.ThemeColor('charts.green') : undefined,
     );
-    item.contextValue = this.running ? 'runningContainer' : this.info.state === 'paused' ? 'pausedContainer' : 'stoppedContainer';
+    // The suffix lets menus offer Stop Periodic Checkpoints only where a ticker runs.
+    const state = this.running ? 'runningContainer' : this.info.state === 'paused' ? 'pausedContainer' : 'stoppedContainer';
+    item.contextValue = this.periodic ? `${state}Periodic` : state;
     return item;
   }
 }
