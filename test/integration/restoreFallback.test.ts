@@ -30,7 +30,8 @@ const counterAtLeast = (id: string, n: number) => waitFor(`counter >= ${n}`, asy
 test('a damaged newest checkpoint: the one before it is restored, and both attempts are recorded', async () => {
   const id = await runContainer(host, 'cryo-counter:latest', uniqueName('fallback'));
   try {
-    await counterAtLeast(id, 3);
+    // The dump holds a value between these two reads: the restored counter goes on from it.
+    const beforeOlder = await counterAtLeast(id, 3);
     await checkpointContainer(host, id, { name: 'older', leaveRunning: true, engine: 'runc' });
     const olderAt = await readCount(host, id);
     // Docker orders checkpoints by folder time (seconds): keep the two apart.
@@ -61,7 +62,7 @@ test('a damaged newest checkpoint: the one before it is restored, and both attem
       const v = await readCount(host, id);
       return v !== newerAt ? v : undefined;
     });
-    assert.ok(now > olderAt && now < newerAt, `continued from the older checkpoint (${olderAt}), not the newer one (${newerAt}): now ${now}`);
+    assert.ok(now > beforeOlder && now < newerAt, `continued from the older checkpoint (${beforeOlder}..${olderAt}), not the newer one (${newerAt}): now ${now}`);
 
     const recorded = (await store.readAll()).filter((x): x is RestoreRecord => x.kind === 'restore' && x.containerId === id);
     assert.deepEqual(recorded.map((x) => [x.checkpointName, x.outcome]), [['newer', 'failed'], ['older', 'ok']]);
