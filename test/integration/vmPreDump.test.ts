@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { checkpointContainer, DockerHost, migrateContainer, MigrationFailedError, restoreContainer, UnavailableError } from '../../src/core/index.js';
+import { checkpointContainer, DockerHost, migrateContainer, MigrationFailedError, restoreContainer, startPeriodic, UnavailableError, type TickerEvent } from '../../src/core/index.js';
 import { isRunning, readCount, readFile, removeContainer, runContainer, uniqueName, waitFor } from './helpers.js';
 
 /**
@@ -109,6 +109,37 @@ describe('pre-dump on the VM host', { skip, timeout: 15 * 60_000 }, () => {
       assert.ok(await isRunning(vm, id), 'source still running');
       assert.deepEqual(await vm.checkpointNames(id), []);
     }
+  });
+
+  test('periodic checkpoints pre-dump each version on the VM, and the newest restores', async () => {
+    const id = await counter(vm, 'vmperiodic');
+    const versions: string[] = [];
+    // The counter just after each version: the next version's dump holds at least that value.
+    const countAfter: Promise<number>[] = [];
+    const onEvent = (e: TickerEvent) => {
+      if (e.kind !== 'version') return;
+      versions.push(e.name);
+      countAfter.push(readCount(vm, id));
+    };
+    const handle = await startPeriodic(vm, id, { everyMs: 2000, keep: 2, count: 3, preDump: true }, { onEvent });
+    assert.equal(handle.preDump, true, 'the VM can pre-dump, so versions do');
+    const summary = await handle.done;
+    assert.equal(summary.reason, 'count', summary.message);
+    assert.equal(versions.length, 3);
+    assert.deepEqual((await vm.checkpointNames(id)).sort(), versions.slice(1).sort(), 'the newest 2 are kept');
+    // Each kept version holds its pre-dump round nested inside, where Docker's restore finds it.
+    const root = (await vm.capabilities()).raw.docker.rootDir;
+    const inside = await vm.runner.run(['ls', '--', `${root}/containers/${id}/checkpoints/${versions[2]}`], { privileged: true });
+    assert.match(inside.stdout, /^pd1$/m, inside.stdout);
+    await vm.docker.getContainer(id).stop({ t: 1 });
+    const stoppedAt = await readCount(vm, id);
+    await restoreContainer(vm, id, versions[2]!);
+    const next = await waitFor('counts on from the version', async () => {
+      const v = await readCount(vm, id);
+      return v !== stoppedAt ? v : undefined;
+    }, SLOW);
+    const lower = await countAfter[1]!;
+    assert.ok(next >= lower, `continued from the newest version (>= ${lower}), not restarted: ${next}`);
   });
 
   test('asking the local host for pre-dump is refused with the reason', async () => {
