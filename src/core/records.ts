@@ -26,6 +26,8 @@ export interface CheckpointRecord {
   /** Each pre-dump round while the container ran, oldest first. */
   preDumpRounds?: { wallMs: number; criu?: CriuDumpStats }[];
   preDumpStop?: string;
+  /** The final dump was a full one and the pre-dump rounds were removed (pre-copy judged them not worth restoring). */
+  preDumpDropped?: boolean;
   imageBytes?: number;
   outcome: 'ok' | 'failed' | 'cancelled';
   error?: string;

@@ -92,6 +92,31 @@ describe('pre-dump on the VM host', { skip, timeout: 15 * 60_000 }, () => {
     assert.ok(rec.downtimeMs !== undefined && rec.downtimeMs < rec.totalMs);
   });
 
+  test('pre-copy that ends with a full dump: the shipped rounds are dropped on both sides and the counter continues', async () => {
+    // What 'auto' picks when the target's history says restoring rounds costs more than they save.
+    const id = await counter(vm, 'vmfull', 'cryo-memhog:latest', ['/memhog', '8', '20']);
+    const name = (await vm.docker.getContainer(id).inspect()).Name.slice(1);
+    const rec = await migrateContainer(vm, vmB, name, { precopyFinish: 'full-dump' });
+    assert.equal(rec.outcome, 'ok', rec.error);
+    assert.ok((rec.precopyRounds?.length ?? 0) >= 1, 'rounds were shipped while it ran');
+    assert.equal(rec.precopyFinish?.finish, 'full-dump');
+    assert.ok(rec.criu && rec.criu.pagesWritten >= 2048, `the final dump holds all memory (8 MiB = 2048 pages): ${rec.criu?.pagesWritten}`);
+    const bId = (await vmB.docker.getContainer(name).inspect()).Id;
+    made.push([() => vmB, bId]);
+    const root = (await vmB.capabilities()).raw.docker.rootDir;
+    const [cpName] = await vmB.checkpointNames(bId);
+    assert.ok(cpName, 'the checkpoint B restored from is still listed');
+    const left = await vmB.runner.run(['ls', '--', `${root}/containers/${bId}/checkpoints/${cpName}`], { privileged: true });
+    assert.match(left.stdout, /inventory\.img/, left.stdout);
+    assert.doesNotMatch(left.stdout, /^pd\d+$/m, `no rounds left in the folder B restored from: ${left.stdout}`);
+    const frozenAt = await readCount(vm, id);
+    const next = await waitFor('B counts past the freeze', async () => {
+      const v = await readCount(vmB, bId);
+      return v > frozenAt ? v : undefined;
+    }, SLOW);
+    assert.ok(next > frozenAt);
+  });
+
   test('between the VM and this machine: migrated, or refused by the preflight before any freeze', async () => {
     const id = await counter(vm, 'vmx');
     const name = (await vm.docker.getContainer(id).inspect()).Name.slice(1);

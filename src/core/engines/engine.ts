@@ -22,6 +22,12 @@ export interface EngineCheckpointRequest {
   preDump?: PreDumpRule;
   /** Called after each pre-dump round with its folder (relative to `dir`), e.g. to ship it. */
   onPreDumpRound?: (round: PreDumpRound) => Promise<void>;
+  /**
+   * Asked once the rounds are done: 'parent' makes the final dump on top of the last round
+   * (only what changed since); 'full' dumps everything and drops the rounds, for when
+   * keeping them would cost more than they save. Default: 'parent'.
+   */
+  finishWith?: (rounds: readonly PreDumpRound[]) => Promise<'parent' | 'full'>;
   /** Called right before the final (freezing) dump starts. */
   onFinalDump?: () => void;
   /** Checked before the freeze only: interrupting CRIU mid-dump could leave the container frozen. */
@@ -42,6 +48,8 @@ export interface EngineCheckpointResult {
   preDumpRounds?: PreDumpRound[];
   /** Why pre-dumping stopped, when it ran. */
   preDumpStop?: string;
+  /** The final dump was a full one and the rounds were removed (finishWith said 'full'). */
+  preDumpDropped?: boolean;
   /** CRIU's stats-dump of the final dump on the host, read by the caller after timing. */
   statsPath?: string;
   /** Where CRIU's log of this dump is kept on the host, when the engine keeps it. */

@@ -69,20 +69,24 @@ export const runcEngine: CheckpointEngine = {
       }
     }
 
+    const full = rounds.length > 0 && (await req.finishWith?.(rounds)) === 'full';
     req.onFinalDump?.();
     const argv = ['runc', '--root', root, 'checkpoint', '--image-path', dir, '--work-path', work];
-    if (rounds.length) argv.push('--parent-path', rounds[rounds.length - 1]!.subdir);
+    if (rounds.length && !full) argv.push('--parent-path', rounds[rounds.length - 1]!.subdir);
     if (req.leaveRunning) argv.push('--leave-running');
     argv.push(req.containerId);
     const r = await ctx.runner.run(argv, { privileged: true });
     const logPath = `${work}/dump.log`;
     if (r.exitCode !== 0) await fail('runc checkpoint failed', r.stderr || r.stdout, logPath);
+    // A full dump needs no round: left in the folder they would only lengthen every restore.
+    if (full) await runChecked(ctx.runner, ['find', dir, '-mindepth', '1', '-maxdepth', '1', '-name', 'pd[0-9]*', '-exec', 'rm', '-rf', '--', '{}', '+'], { privileged: true });
     return {
       dir,
       logPath,
       statsPath: `${work}/stats-dump`,
       ...(rounds.length ? { preDumpRounds: rounds } : {}),
       ...(stopWhy ? { preDumpStop: stopWhy } : {}),
+      ...(full ? { preDumpDropped: true } : {}),
     };
   },
 };

@@ -11,7 +11,8 @@ import { planTargetContainer } from './containerSpec.js';
 import { copyFsChanges, planFsCopy, type Change } from './fsDiff.js';
 import { ensureImage } from './image.js';
 import { preflight, PreflightError } from './preflight.js';
-import { CodecUnavailableError, resolveCodec, transferCheckpoint, type CodecChoice, type TransferCodec } from './transfer.js';
+import { decideFinish } from './precopyFinish.js';
+import { CodecUnavailableError, removeShippedRounds, resolveCodec, transferCheckpoint, type CodecChoice, type TransferCodec } from './transfer.js';
 import type { MigrationPhase, MigrationRecord } from './types.js';
 
 export interface MigrateOptions {
@@ -21,6 +22,14 @@ export interface MigrateOptions {
   /** Pre-copy (pre-dump rounds shipped while running) when the source can; false: stop-and-copy. */
   precopy?: boolean;
   preDumpRule?: PreDumpRule;
+  /**
+   * How pre-copy ends. 'auto' (default): with the shipped rounds unless restoring them on the
+   * target is expected to cost more than a full dump while frozen (precopyFinish.ts);
+   * 'with-rounds' / 'full-dump' force one way.
+   */
+  precopyFinish?: 'auto' | 'with-rounds' | 'full-dump';
+  /** Past runs to learn the target's restore rate from (default: the store this migration is recorded in). */
+  history?: Pick<ResultsStore, 'readAll'>;
   /**
    * How the checkpoint is compressed on the wire. 'auto' (default): zstd -1 when both hosts
    * have zstd, else gzip -1. 'zstd' refuses in preflight when a host lacks it; 'gzip' always
@@ -131,9 +140,14 @@ export async function migrateContainer(source: DockerHost, target: DockerHost, r
                 preDump: opts.preDumpRule ?? DEFAULT_PRE_DUMP_RULE,
                 // Pre-copy: each round is shipped while the container keeps running.
                 onPreDumpRound: async (round) => {
+                  const t0 = performance.now();
                   const { bytes } = await transferCheckpoint(source, c.id, target, tid, checkpointName, opts.signal, { subdir: round.subdir }, codec);
                   rec.bytes.checkpoint += bytes;
-                  (rec.precopyRounds ??= []).push({ wallMs: round.wallMs, bytes, pagesWritten: round.criu?.pagesWritten ?? 0 });
+                  (rec.precopyRounds ??= []).push({ wallMs: round.wallMs, bytes, pagesWritten: round.criu?.pagesWritten ?? 0, shipMs: performance.now() - t0 });
+                },
+                finishWith: async (rounds) => {
+                  rec.precopyFinish = await decideFinish(rounds, rec, target.name, opts.precopyFinish ?? 'auto', opts.history ?? store);
+                  return rec.precopyFinish.finish === 'full-dump' ? 'full' : 'parent';
                 },
               }
             : {}),
@@ -151,7 +165,12 @@ export async function migrateContainer(source: DockerHost, target: DockerHost, r
       if (plan.deleted.length) rec.warnings.push(`Deleted paths are not replayed on the target: ${plan.deleted.slice(0, 5).join(', ')}${plan.deleted.length > 5 ? '…' : ''}`);
       return copyFsChanges(source, c.id, target, tid, plan, opts.signal);
     });
-    rec.bytes.checkpoint += (await step('transfer', () => transferCheckpoint(source, c.id, target, tid, checkpointName, opts.signal, { finalOnly: precopy }, codec))).bytes;
+    if (cp.imageBytes !== undefined) rec.folderBytes = cp.imageBytes;
+    rec.bytes.checkpoint += (await step('transfer', async () => {
+      // The rounds already on the target are of no use after a full dump, and would be restored (copied) for nothing.
+      if (cp.preDumpDropped) await removeShippedRounds(target, tid, checkpointName);
+      return transferCheckpoint(source, c.id, target, tid, checkpointName, opts.signal, { finalOnly: precopy }, codec);
+    })).bytes;
     await step('restore', () => restoreContainer(target, tid, checkpointName, { tags: { migration: rec.id } }));
     rec.downtimeMs = performance.now() - (frozenAt ?? performance.now());
     await step('verify', () => verifyRunning(target, tid));

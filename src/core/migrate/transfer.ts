@@ -1,5 +1,5 @@
 import { abortError } from '../exec/localRunner.js';
-import type { CommandRunner } from '../exec/runner.js';
+import { runChecked, type CommandRunner } from '../exec/runner.js';
 import type { DockerHost } from '../host/dockerHost.js';
 import { pipeCommands } from './streams.js';
 
@@ -133,4 +133,14 @@ export async function transferCheckpoint(
   const to = `${t.dockerRootDir}/containers/${targetId}/checkpoints/${name}${sub}`;
   const bytes = await pipeCommands({ runner: source.runner, argv: sendArgv(c, from, part.finalOnly) }, { runner: target.runner, argv: receiveArgv(c, to) }, signal);
   return { bytes, codec: c };
+}
+
+/**
+ * After a pre-copy that ended with a full dump, the rounds shipped to the target are of no
+ * use, and Docker would copy them on restore: remove them (pd1, pd2… in the target folder).
+ */
+export async function removeShippedRounds(target: DockerHost, targetId: string, name: string): Promise<void> {
+  const t = await target.engineContext();
+  const dir = `${t.dockerRootDir}/containers/${targetId}/checkpoints/${name}`;
+  await runChecked(target.runner, ['find', dir, '-mindepth', '1', '-maxdepth', '1', '-name', 'pd[0-9]*', '-exec', 'rm', '-rf', '--', '{}', '+'], { privileged: true });
 }

@@ -23,8 +23,12 @@ export interface MigrationRecord {
   /** How the checkpoint went over the wire (absent when the migration stopped before choosing, and in older records). */
   codec?: TransferCodec;
   /** Pre-copy rounds shipped while the container ran (absent for stop-and-copy). */
-  precopyRounds?: { wallMs: number; bytes: number; pagesWritten: number }[];
+  precopyRounds?: { wallMs: number; bytes: number; pagesWritten: number; shipMs?: number }[];
   precopyStop?: string;
+  /** How pre-copy ended: with its rounds, or with a full dump when keeping them would cost more (and why). */
+  precopyFinish?: { finish: 'with-rounds' | 'full-dump'; why: string; restoreMsPerMiB: number; restoreRateFrom: 'history' | 'prior' | 'forced' };
+  /** The checkpoint folder the target restored from (bytes on disk): what its restore cost grows with. */
+  folderBytes?: number;
   /** Source frozen -> target running. */
   downtimeMs?: number;
   totalMs: number;

@@ -18,6 +18,7 @@ export interface CheckpointOptions {
   preDump?: boolean | PreDumpRule;
   onPreDumpRound?: EngineCheckpointRequest['onPreDumpRound'];
   onFinalDump?: () => void;
+  finishWith?: EngineCheckpointRequest['finishWith'];
   /** 'auto' picks the fastest engine the host supports. */
   engine?: EngineId | 'auto';
   signal?: AbortSignal;
@@ -101,6 +102,7 @@ export async function checkpointContainer(host: DockerHost, ref: string, opts: C
           ...(preDump ? { preDump } : {}),
           ...(opts.onPreDumpRound ? { onPreDumpRound: opts.onPreDumpRound } : {}),
           ...(opts.onFinalDump ? { onFinalDump: opts.onFinalDump } : {}),
+          ...(opts.finishWith ? { finishWith: opts.finishWith } : {}),
         });
       },
       opts.signal,
@@ -111,6 +113,7 @@ export async function checkpointContainer(host: DockerHost, ref: string, opts: C
     record = { ...base, wallMs, queuedMs: t0 - requested, outcome: 'ok', ...(criu ? { criu } : {}), ...(imageBytes !== undefined ? { imageBytes } : {}) };
     if (result.preDumpRounds) record.preDumpRounds = result.preDumpRounds.map((r) => ({ wallMs: r.wallMs, ...(r.criu ? { criu: r.criu } : {}) }));
     if (result.preDumpStop) record.preDumpStop = result.preDumpStop;
+    if (result.preDumpDropped) record.preDumpDropped = true;
   } catch (e) {
     record = { ...base, wallMs: performance.now() - t0, queuedMs: t0 - requested, ...outcomeOf(e) };
     await store?.append(record);

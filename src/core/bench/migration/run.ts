@@ -132,7 +132,8 @@ async function move(
   let rec: MigrationRecord;
   try {
     // Recorded by the bench (below), not by the core: the folder size is known only afterwards.
-    rec = await migrateContainer(from, to, name, { precopy: method === 'precopy', tags, ...(preDumpRule ? { preDumpRule } : {}), ...(signal ? { signal } : {}) });
+    // The bench's own results file is the history pre-copy learns the target's restore rate from.
+    rec = await migrateContainer(from, to, name, { precopy: method === 'precopy', tags, ...(store ? { history: store } : {}), ...(preDumpRule ? { preDumpRule } : {}), ...(signal ? { signal } : {}) });
   } catch (e) {
     const failed: MigrationRecord = {
       kind: 'migration', id: newRecordId(), host: from.name, source: from.name, target: to.name, container: name, startedAt: new Date().toISOString(),
