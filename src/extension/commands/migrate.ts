@@ -32,6 +32,7 @@ export function migrateCommand(ctx: CommandContext) {
         migrateContainer(source.host, target, source.info.id, { signal, removeSource, precopy, onPhase: (p, codec) => say(`${PHASES.indexOf(p) + 1}/${PHASES.length} ${phaseTitle(p, codec)}`) }, ctx.store),
       );
       ctx.log.info(`Migration ${rec.container} ${rec.source} -> ${rec.target}: ${JSON.stringify({ phasesMs: rec.phasesMs, bytes: rec.bytes, downtimeMs: rec.downtimeMs })}`);
+      if (rec.precopyFinish) ctx.log.info(`Pre-copy of ${rec.container}: ${rec.precopyRounds?.length ?? 0} round(s) shipped while running; ${rec.precopyFinish.why}`);
       for (const w of rec.warnings) ctx.log.warn(w);
       void vscode.window.showInformationMessage(
         `Cryo: ${rec.container} now runs on ${rec.target} (downtime ${((rec.downtimeMs ?? 0) / 1000).toFixed(2)} s, ${formatBytes(rec.bytes.checkpoint + rec.bytes.filesystem + rec.bytes.image)} moved).` +
