@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import type { CheckpointRecord } from '../../src/core/records.js';
 import { findScenario, ScenarioParamError } from '../../src/core/bench/scenarios/index.js';
 import { dirtySteps, modeOf, modeTags, parseDirtyModes, sortedModes, summarizeDirty } from '../../src/core/bench/scenarios/dirty.js';
+import { MB, memhogCheckpoint } from './benchRecords.js';
 
-const MB = 2 ** 20;
 const KB = 2 ** 10;
 
 test('--modes: whole rates from 0 to 100, "untouched", and any mixture, in the order given', () => {
@@ -66,22 +66,11 @@ test('summary: untouched rows after the rates of each size, with their small mem
 });
 
 function cp(sizeMb: number, tags: Record<string, string | number>, o: Partial<CheckpointRecord> = {}): CheckpointRecord {
-  return {
-    kind: 'checkpoint',
+  return memhogCheckpoint(sizeMb, {
     id: `r${sizeMb}-${JSON.stringify(tags)}`,
-    host: 'local',
-    container: `c-${sizeMb}`,
-    containerId: `id${sizeMb}`,
-    image: 'cryo-memhog:latest',
-    memoryBytes: sizeMb * MB,
-    imageBytes: sizeMb * MB,
-    engine: 'runc',
-    options: { leaveRunning: true, preDump: false },
     checkpointName: 'a1',
     startedAt: '2026-11-22T10:00:00.000Z',
-    wallMs: 100,
-    outcome: 'ok',
     tags: { scenario: 'dirty', benchRun: 'run1', sizeMb, rep: 1, ...tags },
     ...o,
-  };
+  });
 }

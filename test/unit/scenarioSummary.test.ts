@@ -6,31 +6,20 @@ import { latestRunId, selectRun } from '../../src/core/bench/scenarios/summary.j
 import { makespanMs } from '../../src/core/bench/scenarios/nway.js';
 import { burstMakespan, policyFigures, summarizeScheduler } from '../../src/core/bench/scenarios/schedulerSummary.js';
 import { reportHtml, jsonForScript } from '../../src/cli/commands/report.js';
+import { MB, memhogCheckpoint } from './benchRecords.js';
 
-const MB = 2 ** 20;
 const T0 = Date.parse('2026-11-22T10:00:00.000Z');
 let seq = 0;
 
 function cp(tags: Record<string, string | number | boolean>, o: Partial<CheckpointRecord> = {}): CheckpointRecord {
-  const sizeMb = Number(tags['sizeMb'] ?? 16);
-  return {
-    kind: 'checkpoint',
-    id: `r${++seq}`,
-    host: 'local',
-    container: `c-${sizeMb}`,
-    containerId: `id${sizeMb}`,
-    image: 'cryo-memhog:latest',
-    memoryBytes: sizeMb * MB,
-    imageBytes: sizeMb * MB,
-    engine: 'runc',
-    options: { leaveRunning: true, preDump: false },
+  seq++;
+  return memhogCheckpoint(Number(tags['sizeMb'] ?? 16), {
+    id: `r${seq}`,
     checkpointName: `n${seq}`,
     startedAt: new Date(T0 + seq * 1000).toISOString(),
-    wallMs: 100,
-    outcome: 'ok',
     tags: { benchRun: 'run1', hostKernel: '6.18', hostDocker: '20.10', hostCriu: '4.1.1', hostRunc: '1.1.5', hostCpus: 2, hostStorageDriver: 'overlay2', ...tags },
     ...o,
-  };
+  });
 }
 
 const summarize = (name: string, records: RunRecord[], runId?: string) => findScenario(name)!.summarize(records, runId);
