@@ -79,7 +79,7 @@ export const runcEngine: CheckpointEngine = {
     const logPath = `${work}/dump.log`;
     if (r.exitCode !== 0) await fail('runc checkpoint failed', r.stderr || r.stdout, logPath);
     // A full dump needs no round: left in the folder they would only lengthen every restore.
-    if (full) await runChecked(ctx.runner, ['find', dir, '-mindepth', '1', '-maxdepth', '1', '-name', 'pd[0-9]*', '-exec', 'rm', '-rf', '--', '{}', '+'], { privileged: true });
+    if (full) await removePreDumpRounds(ctx.runner, dir);
     return {
       dir,
       logPath,
@@ -90,6 +90,11 @@ export const runcEngine: CheckpointEngine = {
     };
   },
 };
+
+/** Removes the pre-dump rounds (pd1, pd2…) nested in a checkpoint folder. */
+export async function removePreDumpRounds(runner: CommandRunner, dir: string): Promise<void> {
+  await runChecked(runner, ['find', dir, '-mindepth', '1', '-maxdepth', '1', '-name', 'pd[0-9]*', '-exec', 'rm', '-rf', '--', '{}', '+'], { privileged: true });
+}
 
 /**
  * Docker's runc state root depends on the daemon's exec root (/run/docker/runtime-runc/moby

@@ -1,5 +1,6 @@
 import { abortError } from '../exec/localRunner.js';
-import { runChecked, type CommandRunner } from '../exec/runner.js';
+import { removePreDumpRounds } from '../engines/runcEngine.js';
+import type { CommandRunner } from '../exec/runner.js';
 import type { DockerHost } from '../host/dockerHost.js';
 import { pipeCommands } from './streams.js';
 
@@ -142,5 +143,5 @@ export async function transferCheckpoint(
 export async function removeShippedRounds(target: DockerHost, targetId: string, name: string): Promise<void> {
   const t = await target.engineContext();
   const dir = `${t.dockerRootDir}/containers/${targetId}/checkpoints/${name}`;
-  await runChecked(target.runner, ['find', dir, '-mindepth', '1', '-maxdepth', '1', '-name', 'pd[0-9]*', '-exec', 'rm', '-rf', '--', '{}', '+'], { privileged: true });
+  await removePreDumpRounds(target.runner, dir);
 }

@@ -15,6 +15,11 @@ export class RestoreFailedError extends Error {
   }
 }
 
+/** Docker restores only into a stopped container. */
+export function assertStopped(c: { name: string; running: boolean }): void {
+  if (c.running) throw new UnavailableError(`Container ${c.name} is running: stop it first (a restore starts a stopped container).`);
+}
+
 async function requireCheckpoint(host: DockerHost, containerId: string, containerName: string, name: string): Promise<void> {
   const names = await listCheckpoints(host.docker.getContainer(containerId));
   if (!names.includes(name)) {
@@ -36,7 +41,7 @@ export async function restoreContainer(
   assertValidName('checkpoint', name);
   const c = await resolveContainer(host, ref);
   await requireCheckpoint(host, c.id, c.name, name);
-  if (c.running) throw new UnavailableError(`Container ${c.name} is running: stop it first (a restore starts a stopped container).`);
+  assertStopped(c);
   if (opts.signal?.aborted) throw abortError();
 
   const leaksBefore = await containerdLeftovers(host);

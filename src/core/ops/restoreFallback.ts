@@ -2,9 +2,8 @@ import type { DockerHost } from '../host/dockerHost.js';
 import type { CheckpointInfo } from '../host/listing.js';
 import type { RestoreRecord } from '../records.js';
 import type { ResultsStore } from '../store/resultsStore.js';
-import { UnavailableError } from './checkpoint.js';
 import { resolveContainer } from './resolve.js';
-import { RestoreFailedError, restoreContainer } from './restore.js';
+import { assertStopped, RestoreFailedError, restoreContainer } from './restore.js';
 
 export interface FailedRestore {
   checkpoint: string;
@@ -42,7 +41,7 @@ export async function restoreWithFallback(
   store?: ResultsStore,
 ): Promise<FallbackRestore> {
   const c = await resolveContainer(host, ref);
-  if (c.running) throw new UnavailableError(`Container ${c.name} is running: stop it first (a restore starts a stopped container).`);
+  assertStopped(c);
   const order = newestFirst(await host.listCheckpoints(c.id));
   const start = opts.from === undefined ? 0 : order.indexOf(opts.from);
   if (order.length === 0) throw new RestoreFailedError(`Container ${c.name} has no checkpoints to restore from.`);

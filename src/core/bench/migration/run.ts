@@ -145,7 +145,8 @@ async function move(
   if (method === 'precopy' && !rec.precopyRounds?.length) rec.warnings.push('pre-copy was asked for but no pre-dump round ran');
   const checkpoint = await checkpointOf(from, c.Id);
   const dir = checkpoint ? await checkpointFolder(from, c.Id, checkpoint) : undefined;
-  const folderBytes = dir ? await sizeOnDisk(from, dir) : undefined;
+  // The core measured the folder right after the dump; du again only for records that lack it.
+  const folderBytes = rec.folderBytes ?? (dir ? await sizeOnDisk(from, dir) : undefined);
   rec.tags = { ...tags, sourceId: c.Id, ...(checkpoint ? { checkpoint } : {}), ...(folderBytes !== undefined ? { folderBytes } : {}) };
   await store?.append(rec);
   return rec;
