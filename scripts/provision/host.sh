@@ -24,7 +24,10 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export DEBIAN_FRONTEND=noninteractive
 DOCKER=/usr/bin/docker # the daemon's own 20.10 client (a newer CLI may sit in /usr/local/bin)
 SOCK=unix:///var/run/docker.sock
-CRIU_VERSION=4.1.1
+# 4.2 is the first CRIU that dumps inet sockets on kernels >= 6.16 (4.1.1 asks every socket for
+# SO_PASSCRED and fails with "Can't get 1:16 opt"); Debian forky carries its source.
+CRIU_VERSION=4.2.1
+CRIU_SUITE=forky
 CRIU_CACHE=/var/cache/cryo/criu-$CRIU_VERSION
 
 PACKAGES=(
@@ -44,31 +47,38 @@ log "packages: all ${#PACKAGES[@]} present"
 
 # ---------------------------------------------------------------- CRIU
 
-criu_works() { "$1" check >/dev/null 2>&1; }
+# `criu check` passing is not enough: 4.1.1 passes it and still cannot dump a socket here.
+CRIU_MIN=4.2
+criu_works() {
+	local v
+	v=$("$1" --version 2>/dev/null | sed -n 's/^Version: *//p')
+	[[ -n $v ]] && [[ $(printf '%s\n%s\n' "$CRIU_MIN" "$v" | sort -V | head -n1) == "$CRIU_MIN" ]] || return 1
+	"$1" check >/dev/null 2>&1
+}
 
 fetch_criu_source() {
-	# A private apt state just for trixie's source index: the system's sources, lists
-	# and pinning stay untouched, and no trixie binary can ever be installed by accident.
+	# A private apt state just for that suite's source index: the system's sources, lists
+	# and pinning stay untouched, and no binary of that suite can be installed by accident.
 	local mirror apt_dir uri_line uri sha file
 	mirror=$(debian_mirror) || true
 	[[ -n $mirror ]] || die "cannot find a Debian mirror in /etc/apt/sources.list{,.d}"
-	apt_dir=/var/cache/cryo/apt-trixie-src
+	apt_dir=/var/cache/cryo/apt-$CRIU_SUITE-src
 	mkdir -p "$apt_dir/sources.list.d" "$apt_dir/lists/partial"
-	cat >"$apt_dir/sources.list.d/cryo-trixie-src.sources" <<-EOF
+	cat >"$apt_dir/sources.list.d/cryo-$CRIU_SUITE-src.sources" <<-EOF
 		Types: deb-src
 		URIs: $mirror
-		Suites: trixie
+		Suites: $CRIU_SUITE
 		Components: main
 		Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 	EOF
 	local opts=(-o "Dir::Etc::SourceList=/dev/null" -o "Dir::Etc::SourceParts=$apt_dir/sources.list.d"
 		-o "Dir::State::Lists=$apt_dir/lists" -o "APT::Get::List-Cleanup=0")
-	log "criu: reading trixie's source index from $mirror"
+	log "criu: reading $CRIU_SUITE's source index from $mirror"
 	apt-get "${opts[@]}" update -qq
 	# Only the .orig.tar.xz matters (the .dsc may 404 on some mirrors), so fetch just it,
 	# checked against the hash in the signed index.
-	uri_line=$(apt-get "${opts[@]}" source --print-uris -qq criu/trixie | grep "criu_${CRIU_VERSION}.orig.tar.xz" || true)
-	[[ -n $uri_line ]] || die "trixie has no criu_${CRIU_VERSION}.orig.tar.xz (index: $(apt-get "${opts[@]}" source --print-uris -qq criu/trixie | tr '\n' ' '))"
+	uri_line=$(apt-get "${opts[@]}" source --print-uris -qq criu/$CRIU_SUITE | grep "criu_${CRIU_VERSION}.orig.tar.xz" || true)
+	[[ -n $uri_line ]] || die "$CRIU_SUITE has no criu_${CRIU_VERSION}.orig.tar.xz (index: $(apt-get "${opts[@]}" source --print-uris -qq criu/$CRIU_SUITE | tr '\n' ' '))"
 	read -r uri file _ sha <<<"$uri_line"
 	uri=${uri//\'/}
 	log "criu: downloading $file"
