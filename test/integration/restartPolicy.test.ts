@@ -86,11 +86,11 @@ describe('migration A -> B over SSH', () => {
       const name = uniqueName(`rpm-${policy.Name}`);
       const srcId = await counter(a, name, policy);
       const rec = await migrateContainer(a, b, name);
+      const bId = (await b.docker.getContainer(name).inspect()).Id;
+      made.push([() => b, bId]);
       assert.equal(rec.outcome, 'ok');
       assert.equal(rec.restartPolicyHeld, policy.Name);
       const frozen = await readCount(a, srcId);
-      const bId = (await b.docker.getContainer(name).inspect()).Id;
-      made.push([() => b, bId]);
       await sleep(3000);
       // The source stays stopped under 'no' (dockerd would otherwise start it from scratch).
       assert.deepEqual(await state(a, srcId), { running: false, restarts: 0, policy: 'no' });

@@ -79,13 +79,15 @@ export async function streamInto<T>(
     const [, result] = await Promise.all([flow, used]);
     return result;
   } catch (e) {
+    // When the source broke, the consumer often fails first with a bare "aborted": name the cause.
+    const broke: unknown = await Promise.race([flow.then(() => undefined, (f: unknown) => f), new Promise<undefined>((r) => setTimeout(() => r(undefined), 100))]);
     ac.abort();
     counted.destroy();
     (from as Partial<Readable>).destroy?.();
     flow.catch(() => undefined);
     used.catch(() => undefined);
     if (signal?.aborted) throw abortError();
-    throw e;
+    throw broke ?? e;
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }
