@@ -21,59 +21,44 @@ export interface AppSpec {
   seedName: string;
   /** The container's own command: every process of the app descends from it (docker exec'd ones are not dumped). */
   cmd: string[];
-  /** A TCP port on the container's loopback that answers once the app serves; none for the idle base. */
-  port?: number;
-  /** Without these CRIU refuses the dump of the idle app (mariadb holds InnoDB file locks). */
+  /** Without these CRIU refuses the dump (a client's connected socket, InnoDB's file locks). */
   criu: AppCriuNeeds;
 }
 
-const entry = (app: string) => ['/bin/sh', '-c', `exec /cryo/apps/${app}.sh`];
-
 /**
- * How each application runs in cryo-apps: its entry script, started as the container's command
- * and running every process as root (this sandbox lacks CAP_SYS_RESOURCE: CRIU cannot dump a
- * process of another uid here; see the provisioning notes).
+ * How each application runs in cryo-apps (scripts/provision/apps.sh): its entry script
+ * /cryo/APP as the container's own command, every process as root (this sandbox lacks
+ * CAP_SYS_RESOURCE: CRIU cannot dump a process of another uid here), each printing
+ * "[cryo] ready: ..." once it answers and its in-container client runs. The idle base prints
+ * the same line, then blocks on a FIFO without forking.
  */
 export const APPS: Readonly<Record<AppName, AppSpec>> = {
   // The seed's "ubuntu": a distribution base with an idle shell.
-  base: { name: 'base', seedName: 'ubuntu', cmd: ['/bin/bash', '-c', 'while :; do sleep 1; done'], criu: {} },
-  redis: { name: 'redis', seedName: 'redis', cmd: entry('redis'), port: 6379, criu: {} },
-  nginx: { name: 'nginx', seedName: 'nginx', cmd: entry('nginx'), port: 80, criu: {} },
-  postgresql: { name: 'postgresql', seedName: 'mongo', cmd: entry('postgresql'), port: 5432, criu: {} },
-  mariadb: { name: 'mariadb', seedName: 'mysql', cmd: entry('mariadb'), port: 3306, criu: { fileLocks: true } },
+  base: { name: 'base', seedName: 'ubuntu', cmd: ['/bin/bash', '-c', 'mkfifo /idle && echo "[cryo] ready: base" && exec 3<>/idle && while :; do read -r -u 3 _; done'], criu: {} },
+  // Its client keeps ONE connection open: a connected TCP socket.
+  redis: { name: 'redis', seedName: 'redis', cmd: ['/cryo/redis'], criu: { tcpEstablished: true } },
+  // Its client fetches every 200 ms: a dump can meet a request in flight.
+  nginx: { name: 'nginx', seedName: 'nginx', cmd: ['/cryo/nginx'], criu: { tcpEstablished: true } },
+  postgresql: { name: 'postgresql', seedName: 'mongo', cmd: ['/cryo/postgresql'], criu: {} },
+  // InnoDB holds file locks on its files.
+  mariadb: { name: 'mariadb', seedName: 'mysql', cmd: ['/cryo/mariadb'], criu: { fileLocks: true } },
 };
 
 export function isAppName(x: string): x is AppName {
   return (APP_NAMES as readonly string[]).includes(x);
 }
 
-/**
- * Waits until the app accepts a connection on its port inside the container (bash's
- * /dev/tcp from a `docker exec`, which ends before any checkpoint, so it is no part of one),
- * failing if the container stops or the time runs out.
- */
+/** Polls the container's output for the entry script's "[cryo] ready:" line, failing if it stops first or the time runs out. */
 export async function waitAppReady(host: DockerHost, id: string, app: AppSpec, signal?: AbortSignal, timeoutMs = 180_000): Promise<void> {
   const container = host.docker.getContainer(id);
   const end = Date.now() + timeoutMs;
   for (;;) {
     if (signal?.aborted) throw abortError();
+    const logs = await container.logs({ stdout: true, stderr: false, follow: false, tail: 20 });
+    if (logs.toString('latin1').includes('[cryo] ready:')) return;
     const state = (await container.inspect()).State;
-    if (!state.Running) throw new Error(`${app.name} container ${id.slice(0, 12)} stopped (${state.Status}, exit ${state.ExitCode}) before it served; see docker logs ${id.slice(0, 12)}`);
-    if (app.port === undefined || (await execExitCode(host, id, ['bash', '-c', `exec 3<>/dev/tcp/127.0.0.1/${app.port}`])) === 0) return;
-    if (Date.now() > end) throw new Error(`${app.name} container ${id.slice(0, 12)}: nothing listening on port ${app.port} after ${timeoutMs / 1000} s`);
+    if (!state.Running) throw new Error(`${app.name} container ${id.slice(0, 12)} stopped (${state.Status}, exit ${state.ExitCode}) before it was ready; see docker logs ${id.slice(0, 12)}`);
+    if (Date.now() > end) throw new Error(`${app.name} container ${id.slice(0, 12)} not ready after ${timeoutMs / 1000} s; see docker logs ${id.slice(0, 12)}`);
     await sleep(250, signal);
   }
-}
-
-async function execExitCode(host: DockerHost, id: string, cmd: string[]): Promise<number | null> {
-  const exec = await host.docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-  const stream = await exec.start({ hijack: true, stdin: false });
-  await new Promise<void>((resolve) => {
-    stream.on('end', resolve);
-    stream.on('close', resolve);
-    stream.on('error', () => resolve());
-    stream.resume();
-  });
-  const info = await exec.inspect();
-  return info.ExitCode;
 }

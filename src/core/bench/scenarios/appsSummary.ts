@@ -84,7 +84,7 @@ export function summarizeApps(records: readonly RunRecord[], runId?: string): Sc
   }
   out.notes.push(
     'Seed 001 (Docker path, CRIU 3.15, SATA SSD): ubuntu 0.36 s alone → 2.287 s with the others, mysql 3.353 → 4.073 s; ubuntu alone 0.351 s, with redis 0.538, nginx 0.468, mongo 0.638, mysql 0.627 s.',
-    'Stand-ins: a Debian base for ubuntu, postgresql for mongo, mariadb for mysql; each app idle and serving on its loopback, checkpointed with leave-running and the CRIU options it needs (mariadb: file locks).',
+    'Stand-ins (cryo-apps, Debian bookworm packages): an idle bash on the Debian base for ubuntu, postgresql for mongo, mariadb for mysql; each serving on its loopback (redis and nginx with their in-container clients running), checkpointed with leave-running and the CRIU options it needs (redis, nginx: established TCP; mariadb: file locks).',
   );
   return out;
 }
