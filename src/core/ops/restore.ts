@@ -1,5 +1,8 @@
+import { readCheckpointOptions } from '../criu/optionsFile.js';
+import { recoverStaleRuncConf, withRuncConf } from '../criu/runcConf.js';
 import { deleteCheckpoint as apiDelete, listCheckpoints, startFromCheckpoint } from '../docker/checkpointApi.js';
 import { logPathsIn, readCriuErrors } from '../engines/criuLog.js';
+import { dockerCheckpointDir } from '../engines/engine.js';
 import { abortError } from '../exec/localRunner.js';
 import type { DockerHost } from '../host/dockerHost.js';
 import { assertValidName } from '../names.js';
@@ -44,14 +47,18 @@ export async function restoreContainer(
   assertStopped(c);
   if (opts.signal?.aborted) throw abortError();
 
-  const leaksBefore = await containerdLeftovers(host);
+  // The options the checkpoint was made with (kept in its folder) go to CRIU through runc.conf;
+  // a runc.conf that a crashed Cryo left changed is put back before this restore reads it.
+  const ctx = await host.engineContext();
+  const [leaksBefore, criu] = await Promise.all([containerdLeftovers(host), readCheckpointOptions(host.runner, dockerCheckpointDir(ctx, c.id, name)), recoverStaleRuncConf(host)]);
   const started = new Date();
   const t0 = performance.now();
-  const base = { kind: 'restore' as const, id: newRecordId(started), host: host.name, container: c.name, containerId: c.id, checkpointName: name, startedAt: started.toISOString(), ...(opts.tags ? { tags: opts.tags } : {}) };
+  const base = { kind: 'restore' as const, id: newRecordId(started), host: host.name, container: c.name, containerId: c.id, checkpointName: name, startedAt: started.toISOString(), ...(criu ? { criu } : {}), ...(opts.tags ? { tags: opts.tags } : {}) };
   let record: RestoreRecord;
+  let runcConfMs: number | undefined;
   try {
-    await startWithRetry(host, c.id, name);
-    record = { ...base, wallMs: performance.now() - t0, outcome: 'ok' };
+    await withRuncConf(host, criu, () => startWithRetry(host, c.id, name), { onTiming: (t) => (runcConfMs = t.lockMs + t.applyMs + t.putBackMs) });
+    record = { ...base, wallMs: performance.now() - t0, ...(runcConfMs !== undefined ? { runcConfMs } : {}), outcome: 'ok' };
   } catch (e) {
     record = { ...base, wallMs: performance.now() - t0, ...outcomeOf(e) };
     await store?.append(record);
