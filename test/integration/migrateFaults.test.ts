@@ -57,6 +57,7 @@ test('a container that wrote nothing to its file system migrates (docker diff an
   const frozen = await lastLogged(a, srcId);
   await assertContinues(b, bId, frozen, { path: lastLogged });
   assert.equal(await runningCopies(name), 1);
+  console.log(`# no file changes: downtime ${rec.downtimeMs?.toFixed(0)} ms`);
 });
 
 test('cancel after the freeze: not "nothing was changed"; the source is restored and says so, B is cleaned', async () => {
@@ -90,6 +91,7 @@ test('cancel after the freeze: not "nothing was changed"; the source is restored
   assert.equal(rec.sourceAfterFailure, 'restored');
   assert.equal(rec.targetAfterFailure, 'removed');
   assert.ok((rec.downtimeMs ?? 0) > 100, `downtime ${rec.downtimeMs} ms`);
+  console.log(`# cancel after the freeze: source restored, downtime ${rec.downtimeMs?.toFixed(0)} ms, total ${rec.totalMs.toFixed(0)} ms`);
   assert.ok(await isRunning(a, srcId));
   // The restore continued from the dump: read the checkpoint's value from the running source's file.
   frozen = await readCount(a, srcId);
@@ -117,6 +119,7 @@ test('a clean-up failure after a verified migration leaves the target running: a
   assert.equal(rec.outcome, 'ok');
   assert.ok(phases.includes('cleanup'));
   assert.ok(rec.warnings.some((w) => /could not be removed/.test(w)), rec.warnings.join('\n'));
+  console.log(`# clean-up failure: outcome ${rec.outcome}, warning: ${rec.warnings.find((w) => /could not be removed/.test(w))?.slice(0, 90)}`);
   await sleep(1000);
   assert.ok(await isRunning(b, bId), 'the target still runs');
   assert.equal(await runningCopies(name), 1);

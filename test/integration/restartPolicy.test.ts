@@ -109,6 +109,7 @@ describe('migration A -> B over SSH', () => {
       assert.ok(await isRunning(b, bId));
       const v = await readCount(b, bId);
       assert.ok(v > frozen && v <= frozen + 40, `B continued from ${frozen} (read ${v} three seconds later)`);
+      console.log(`# migration --restart ${policy.Name}: downtime ${rec.downtimeMs?.toFixed(0)} ms, one instance (B), source policy 'no'`);
     });
   }
 });
