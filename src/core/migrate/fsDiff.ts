@@ -59,3 +59,12 @@ export async function copyFsChanges(source: DockerHost, sourceId: string, target
   }
   return bytes;
 }
+
+/**
+ * A container's file-system changes. For a container without changes Docker answers `null`,
+ * which dockerode hands back unparsed (a Buffer holding "null\n"): only an array is changes.
+ */
+export async function readChanges(host: DockerHost, id: string): Promise<Change[]> {
+  const changes: unknown = await host.docker.getContainer(id).changes();
+  return Array.isArray(changes) ? (changes as Change[]) : [];
+}

@@ -5,6 +5,7 @@ import { assertContainerId, assertValidName } from '../names.js';
 import { checkpointContainer } from '../ops/checkpoint.js';
 import { resolveContainer } from '../ops/resolve.js';
 import { restoreContainer } from '../ops/restore.js';
+import { verifyRunning } from '../restore/verify.js';
 import { newRecordId, outcomeOf, type EngineId } from '../records.js';
 import type { ResultsStore } from '../store/resultsStore.js';
 import { planTargetContainer } from './containerSpec.js';
@@ -208,14 +209,5 @@ async function rollBack(source: DockerHost, target: DockerHost, sourceId: string
     return { state: 'restored', detail: [`The source container was restored on ${source.name} from checkpoint ${checkpoint}; it continues where it was frozen.`, ...notes].join(' ') };
   } catch (e) {
     return { state: 'stopped', detail: [`The source container could NOT be restored (${e instanceof Error ? e.message.split('\n')[0] : String(e)}). Its checkpoint ${checkpoint} is kept: restore it with Cryo: Restore…`, ...notes].join(' ') };
-  }
-}
-
-async function verifyRunning(host: DockerHost, id: string): Promise<void> {
-  // A restored process that crashes at once shows up within a moment: look twice.
-  for (let i = 0; i < 2; i++) {
-    const s = (await host.docker.getContainer(id).inspect()).State;
-    if (!s.Running) throw new Error(`the restored container is ${s.Status} (exit code ${s.ExitCode})`);
-    if (i === 0) await new Promise((r) => setTimeout(r, 500));
   }
 }
