@@ -12,6 +12,7 @@ export * from './store/resultsStore.js';
 export * from './stats/criuStats.js';
 export * from './engines/engine.js';
 export * as bench from './bench/index.js';
+export { ensurePauseImage, PAUSE_IMAGE } from './docker/pauseImage.js';
 export { LocalRunner } from './exec/localRunner.js';
 export type { CommandRunner, RunOptions, RunResult } from './exec/runner.js';
 export * from './migrate/migrate.js';
