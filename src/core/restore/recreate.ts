@@ -3,7 +3,7 @@ import { listCheckpoints } from '../docker/checkpointApi.js';
 import { runChecked } from '../exec/runner.js';
 import type { DockerHost } from '../host/dockerHost.js';
 import { planTargetContainer } from '../migrate/containerSpec.js';
-import { copyFsChanges, planFsCopy, readChanges } from '../migrate/fsDiff.js';
+import { containerChanges, copyFsChanges, planFsCopy } from '../migrate/fsDiff.js';
 import type { ResolvedContainer } from '../ops/resolve.js';
 import { makeNetnsExternal } from './criuNetns.js';
 import { createHolder, heldCreateOptions } from './holder.js';
@@ -72,7 +72,7 @@ export async function restoreByRecreating(
     });
     const nid = newId;
     await timed('files', async () => {
-      const plan = planFsCopy(await readChanges(host, old.id));
+      const plan = planFsCopy(await containerChanges(host, old.id));
       await copyFsChanges(host, old.id, host, nid, plan, signal);
       if (plan.deleted.length) changes.push(`files deleted in the old container are back (Docker's archive API cannot delete): ${plan.deleted.slice(0, 5).join(', ')}${plan.deleted.length > 5 ? '…' : ''}`);
     });
