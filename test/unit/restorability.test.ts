@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import type Docker from 'dockerode';
 import { externalNetnsImage, isExternalNetns, netNsIdOf, rootPidOf } from '../../src/core/restore/criuNetns.js';
 import { heldCreateOptions, HOLDER_FOR_LABEL, planHolder } from '../../src/core/restore/holder.js';
-import { decideRestoreRoute, describeRoute, inPlaceRestoreByVersion, migrationTargetForm, type RestoreFacts } from '../../src/core/restore/restorability.js';
+import { decideRestoreRoute, describeRoute, migrationTargetForm, type RestoreFacts } from '../../src/core/restore/restorability.js';
 
 const BROKEN = { ok: false, reason: 'Docker 28.5.2 cannot restore a checkpoint into a container with its own network namespace (moby issue 50750)' };
 
@@ -72,12 +72,6 @@ describe('migrationTargetForm', () => {
     const form = migrationTargetForm(facts({ host: { privileged: { ok: false, reason: 'not root' } } }));
     assert.equal(form.form, 'refused');
   });
-});
-
-test('inPlaceRestoreByVersion: 25.0.0-25.0.3 and 28+ are broken, 20.10/26/27/25.0.4 restore', () => {
-  for (const v of ['20.10.24+dfsg1', '26.1.5+dfsg1', '27.5.1', '25.0.4']) assert.equal(inPlaceRestoreByVersion(v).ok, true, v);
-  for (const v of ['25.0.0', '25.0.3', '28.0.0', '28.5.2+dfsg4', '29.1.0']) assert.equal(inPlaceRestoreByVersion(v).ok, false, v);
-  assert.match(inPlaceRestoreByVersion('28.5.2').reason ?? '', /moby issue 50750/);
 });
 
 describe('CRIU netns image', () => {

@@ -2,11 +2,13 @@ import type Docker from 'dockerode';
 import type { DockerHost } from '../host/dockerHost.js';
 import { UnavailableError } from '../ops/checkpoint.js';
 import { holderOf, networkAttachments } from './holder.js';
-import { decideRestoreRoute, inPlaceRestore, migrationTargetForm, type RestoreFacts, type RestoreRoute, type TargetForm } from './restorability.js';
+import { decideRestoreRoute, migrationTargetForm, type RestoreFacts, type RestoreRoute, type TargetForm } from './restorability.js';
 
 /** The facts decideRestoreRoute needs, read from the host's probe and the container's inspect data. */
 export async function restoreFacts(host: DockerHost, inspect: Docker.ContainerInspectInfo, onHost: DockerHost = host): Promise<RestoreFacts> {
   const report = await onHost.capabilities();
+  // The behaviour test's answer (waited for): a container is about to be frozen on it.
+  const restoreInPlace = await onHost.restoreInPlace();
   const mode = String(inspect.HostConfig?.NetworkMode ?? 'default');
   const container: RestoreFacts['container'] = {
     name: inspect.Name.replace(/^\//, ''),
@@ -27,7 +29,7 @@ export async function restoreFacts(host: DockerHost, inspect: Docker.ContainerIn
       if (owner) container.networkOwner = { name: owner.Name.replace(/^\//, ''), running: owner.State.Running, cryoHolder: false };
     }
   }
-  const facts: RestoreFacts = { host: { name: onHost.name, restoreInPlace: inPlaceRestore(report), privileged: report.privileged }, container };
+  const facts: RestoreFacts = { host: { name: onHost.name, restoreInPlace, privileged: report.privileged }, container };
   if (report.raw.docker.version) facts.host.dockerVersion = report.raw.docker.version;
   return facts;
 }

@@ -4,6 +4,7 @@ import { runChecked } from '../exec/runner.js';
 import type { DockerHost } from '../host/dockerHost.js';
 import { planTargetContainer } from '../migrate/containerSpec.js';
 import { containerChanges, copyFsChanges, planFsCopy } from '../migrate/fsDiff.js';
+import { underMount } from '../migrate/volumes.js';
 import type { ResolvedContainer } from '../ops/resolve.js';
 import { makeNetnsExternal } from './criuNetns.js';
 import { createHolder, heldCreateOptions } from './holder.js';
@@ -66,13 +67,17 @@ export async function restoreByRecreating(
     holderId = holder.id;
     const tempName = `${old.name}-cryo-new-${Math.random().toString(36).slice(2, 7)}`;
     newId = await timed('create', async () => {
-      const plan = planTargetContainer(old.inspect, await exactImage(host, old.inspect), tempName);
-      changes.push(...plan.warnings);
+      // Same host: the new container mounts the very same volumes (nothing to copy or warn about).
+      const volumes = new Set(old.inspect.Mounts.flatMap((m) => (m.Type === 'volume' && m.Name ? [m.Name] : [])));
+      const plan = planTargetContainer(old.inspect, await exactImage(host, old.inspect), tempName, volumes);
+      changes.push(...plan.warnings.filter((w) => w.includes('cannot be carried')));
       return (await host.docker.createContainer(heldCreateOptions(plan.create, holder.id))).id;
     });
     const nid = newId;
     await timed('files', async () => {
-      const plan = planFsCopy(await containerChanges(host, old.id));
+      // What lies under a mount is not the layer: the new container mounts the same volumes and folders.
+      const mounts = old.inspect.Mounts.map((m) => m.Destination);
+      const plan = planFsCopy((await containerChanges(host, old.id)).filter((ch) => !underMount(ch.Path, mounts)));
       await copyFsChanges(host, old.id, host, nid, plan, signal);
       if (plan.deleted.length) changes.push(`files deleted in the old container are back (Docker's archive API cannot delete): ${plan.deleted.slice(0, 5).join(', ')}${plan.deleted.length > 5 ? '…' : ''}`);
     });

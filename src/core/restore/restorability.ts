@@ -1,4 +1,4 @@
-import { compareVersions, type CapabilityReport, type Feature } from '../probe/capabilities.js';
+import type { Feature } from '../probe/capabilities.js';
 
 /**
  * Whether and how a checkpoint of a container can come back on a host, decided BEFORE
@@ -41,24 +41,6 @@ export type RestoreRoute =
   | { route: 'refused'; reason: string };
 
 const CARRIED_MOUNTS = new Set(['bind', 'volume', 'tmpfs']);
-
-/** In-place restore works on this host: the probe's behaviour test when it ran, else the version rule. */
-export function inPlaceRestore(report: CapabilityReport): Feature {
-  const probed = (report as CapabilityReport & { restoreInPlace?: Feature }).restoreInPlace;
-  if (probed) return probed;
-  return inPlaceRestoreByVersion(report.raw.docker.version);
-}
-
-export function inPlaceRestoreByVersion(version: string | undefined): Feature {
-  if (!version) return { ok: true, reason: 'Docker version unknown' };
-  const broken =
-    (compareVersions(version, '25.0.0') >= 0 && compareVersions(version, '25.0.4') < 0)
-      ? 'Docker 25.0.0-25.0.3 cannot restore checkpoints (fixed in 25.0.4)'
-      : compareVersions(version, '28') >= 0
-        ? `Docker ${version} cannot restore a checkpoint into a container with its own network namespace (moby issue 50750)`
-        : undefined;
-  return broken ? { ok: false, reason: broken } : { ok: true };
-}
 
 export function decideRestoreRoute(f: RestoreFacts): RestoreRoute {
   const c = f.container;
