@@ -80,6 +80,15 @@ test('a leave-running checkpoint holds nothing: the policy stays as it was', asy
   assert.deepEqual(await state(a, id), { running: true, restarts: 0, policy: 'always' });
 });
 
+test('a checkpoint that fails before the freeze gives the policy back at once: the container runs on under it', async () => {
+  const id = await counter(a, uniqueName('rp-fail'), POLICIES[0]);
+  const ac = new AbortController();
+  // Cancelled once the policy is held, right before the engine starts: the engine refuses.
+  await assert.rejects(checkpointContainer(a, id, { name: 'never', leaveRunning: false, engine: 'runc', signal: ac.signal, onPhase: (p) => p.startsWith('Checkpointing') && ac.abort() }), { name: 'AbortError' });
+  assert.deepEqual(await state(a, id), { running: true, restarts: 0, policy: 'always' });
+  assert.deepEqual(await a.checkpointNames(id), []);
+});
+
 describe('migration A -> B over SSH', () => {
   for (const policy of POLICIES) {
     test(`--restart ${policy.Name}: exactly one instance runs afterwards, on B, with the policy`, async () => {
@@ -100,6 +109,7 @@ describe('migration A -> B over SSH', () => {
       assert.ok(await isRunning(b, bId));
       const v = await readCount(b, bId);
       assert.ok(v > frozen && v <= frozen + 40, `B continued from ${frozen} (read ${v} three seconds later)`);
+      console.log(`# migration --restart ${policy.Name}: downtime ${rec.downtimeMs?.toFixed(0)} ms, one instance (B), source policy 'no'`);
     });
   }
 });
