@@ -50,6 +50,11 @@ export interface RestoreRecord {
   restartPolicyGivenBack?: string;
   outcome: 'ok' | 'failed' | 'cancelled';
   error?: string;
+  /**
+   * Restored by recreating the container under its name (Docker 28+ cannot restore it in
+   * place): containerId is the new container's; what changed, for the user.
+   */
+  recreated?: { oldId: string; changes: string[]; stepsMs?: Record<string, number> };
   tags?: Record<string, string | number | boolean>;
 }
 

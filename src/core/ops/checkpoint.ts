@@ -7,6 +7,7 @@ import type { DockerHost } from '../host/dockerHost.js';
 import { assertValidName } from '../names.js';
 import type { CapabilityReport } from '../probe/capabilities.js';
 import { newRecordId, outcomeOf, type CheckpointRecord, type EngineId } from '../records.js';
+import { assertRestorable } from '../restore/assess.js';
 import type { ResultsStore } from '../store/resultsStore.js';
 import { memoryInUse, resolveContainer } from './resolve.js';
 import { giveBackIfRunning, holdRestartPolicy, type RestartPolicy } from './restartPolicy.js';
@@ -65,6 +66,8 @@ export async function checkpointContainer(host: DockerHost, ref: string, opts: C
   const engineId = preDump ? 'runc' : chooseEngine(report, opts.engine);
   const existing = await listCheckpoints(host.docker.getContainer(c.id));
   if (existing.includes(opts.name)) throw new UnavailableError(`Container ${c.name} already has a checkpoint named ${opts.name}.`);
+  // Never stop what cannot come back (Docker 28+): refused here, before the freeze, with the reason.
+  if (!opts.leaveRunning) await assertRestorable(host, c.inspect, `Checkpoint (stop) of ${c.name}`);
 
   const memoryBytes = await memoryInUse(host, c.id, c.inspect.State.Pid);
   const ctx = await host.engineContext();

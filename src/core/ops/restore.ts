@@ -4,6 +4,7 @@ import { abortError } from '../exec/localRunner.js';
 import type { DockerHost } from '../host/dockerHost.js';
 import { assertValidName } from '../names.js';
 import { newRecordId, outcomeOf, type RestoreRecord } from '../records.js';
+import { recreatedRestore, routeForRestore } from '../restore/route.js';
 import type { ResultsStore } from '../store/resultsStore.js';
 import { UnavailableError } from './checkpoint.js';
 import { NotFoundError, resolveContainer } from './resolve.js';
@@ -43,6 +44,8 @@ export async function restoreContainer(
   const c = await resolveContainer(host, ref);
   await requireCheckpoint(host, c.id, c.name, name);
   assertStopped(c);
+  // Docker 28+ cannot restore most containers in place: those are recreated (restore/recreate.ts).
+  const route = await routeForRestore(host, c);
   if (opts.signal?.aborted) throw abortError();
 
   const leaksBefore = await containerdLeftovers(host);
@@ -53,8 +56,13 @@ export async function restoreContainer(
   // Read before the start: a restore that recreates the container takes its folder away.
   const held = await heldRestartPolicy(host, c.id);
   try {
-    await startWithRetry(host, c.id, name);
-    record = { ...base, wallMs: performance.now() - t0, outcome: 'ok' };
+    if (route.route === 'recreate') {
+      const recreated = await recreatedRestore(host, c, name, (id) => startWithRetry(host, id, name), route, opts.signal);
+      record = { ...base, containerId: recreated.newId, recreated: { oldId: c.id, changes: recreated.changes, stepsMs: recreated.stepsMs }, wallMs: performance.now() - t0, outcome: 'ok' };
+    } else {
+      await startWithRetry(host, c.id, name);
+      record = { ...base, wallMs: performance.now() - t0, outcome: 'ok' };
+    }
     // Running from its checkpoint again: dockerd may restart it from now on, as its owner asked.
     // A failure here must not turn a running restore into a failed one: the note stays on the
     // host and the next restore gives the policy back.
