@@ -31,6 +31,8 @@ export interface CheckpointRecord {
   /** The final dump was a full one and the pre-dump rounds were removed (pre-copy judged them not worth restoring). */
   preDumpDropped?: boolean;
   imageBytes?: number;
+  /** The restart policy held off ('no') for the freeze, given back by the restore (restartPolicy.ts). */
+  restartPolicyHeld?: string;
   outcome: 'ok' | 'failed' | 'cancelled';
   error?: string;
   /** Free-form tags a benchmark adds (scenario, repetition, concurrency...). */
@@ -50,8 +52,15 @@ export interface RestoreRecord {
   criu?: CriuOptions;
   /** Time the runc.conf change added (lock, change, putting back), inside wallMs. */
   runcConfMs?: number;
+  /** The restart policy an earlier freeze held off, given back once the container ran again. */
+  restartPolicyGivenBack?: string;
   outcome: 'ok' | 'failed' | 'cancelled';
   error?: string;
+  /**
+   * Restored by recreating the container under its name (Docker 28+ cannot restore it in
+   * place): containerId is the new container's; what changed, for the user.
+   */
+  recreated?: { oldId: string; changes: string[]; stepsMs?: Record<string, number> };
   tags?: Record<string, string | number | boolean>;
 }
 

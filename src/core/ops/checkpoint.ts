@@ -11,8 +11,10 @@ import type { DockerHost } from '../host/dockerHost.js';
 import { assertValidName } from '../names.js';
 import type { CapabilityReport } from '../probe/capabilities.js';
 import { newRecordId, outcomeOf, type CheckpointRecord, type EngineId } from '../records.js';
+import { assertRestorable } from '../restore/assess.js';
 import type { ResultsStore } from '../store/resultsStore.js';
 import { memoryInUse, resolveContainer } from './resolve.js';
+import { giveBackIfRunning, holdRestartPolicy, type RestartPolicy } from './restartPolicy.js';
 import { sizeOnDisk } from './sizes.js';
 
 export interface CheckpointOptions {
@@ -77,6 +79,8 @@ export async function checkpointContainer(host: DockerHost, ref: string, opts: C
   if (refusal) throw new UnavailableError(refusal, report.engines.runc.ok ? 'runc' : undefined);
   const existing = await listCheckpoints(host.docker.getContainer(c.id));
   if (existing.includes(opts.name)) throw new UnavailableError(`Container ${c.name} already has a checkpoint named ${opts.name}.`);
+  // Never stop what cannot come back (Docker 28+): refused here, before the freeze, with the reason.
+  if (!opts.leaveRunning) await assertRestorable(host, c.inspect, `Checkpoint (stop) of ${c.name}`);
 
   // A runc.conf left changed by a crashed Cryo would add options to this dump: put it back first.
   const [memoryBytes] = await Promise.all([memoryInUse(host, c.id, c.inspect.State.Pid), recoverStaleRuncConf(host)]);
@@ -100,7 +104,10 @@ export async function checkpointContainer(host: DockerHost, ref: string, opts: C
     ...(opts.tags ? { tags: opts.tags } : {}),
   };
   let record: CheckpointRecord;
+  let held: RestartPolicy | undefined;
   try {
+    // A freeze that ends the process must not let dockerd start it again from scratch.
+    if (!opts.leaveRunning) held = await holdRestartPolicy(host, c.id, c.inspect);
     opts.onPhase?.('Waiting for other checkpoints on this host');
     const cost = host.history.expectedMs(engineId, memoryBytes);
     const result = await host.scheduler.run(
@@ -127,13 +134,14 @@ export async function checkpointContainer(host: DockerHost, ref: string, opts: C
     // The options file goes into the folder first: the size includes it, and a restore needs it.
     await writeCheckpointOptions(host.runner, result.dir, criu, engineId);
     const [imageBytes, stats] = await Promise.all([sizeOnDisk(host, result.dir), result.statsPath ? readDumpStats(host.runner, result.statsPath) : undefined]);
-    record = { ...base, wallMs, queuedMs: t0 - requested, outcome: 'ok', ...(stats ? { criu: stats } : {}), ...(imageBytes !== undefined ? { imageBytes } : {}) };
+    record = { ...base, wallMs, queuedMs: t0 - requested, outcome: 'ok', ...(stats ? { criu: stats } : {}), ...(imageBytes !== undefined ? { imageBytes } : {}), ...(held ? { restartPolicyHeld: held.Name } : {}) };
     if (result.preDumpRounds) record.preDumpRounds = result.preDumpRounds.map((r) => ({ wallMs: r.wallMs, ...(r.criu ? { criu: r.criu } : {}) }));
     if (result.preDumpStop) record.preDumpStop = result.preDumpStop;
     if (result.preDumpDropped) record.preDumpDropped = true;
   } catch (e) {
     withCriuOptionsRemedy(e, criu);
     record = { ...base, wallMs: performance.now() - t0, queuedMs: t0 - requested, ...outcomeOf(e) };
+    if (held && !(await giveBackIfRunning(host, c.id, held).catch(() => false))) record.restartPolicyHeld = held.Name;
     await store?.append(record);
     throw e;
   }

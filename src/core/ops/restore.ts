@@ -7,9 +7,11 @@ import { abortError } from '../exec/localRunner.js';
 import type { DockerHost } from '../host/dockerHost.js';
 import { assertValidName } from '../names.js';
 import { newRecordId, outcomeOf, type RestoreRecord } from '../records.js';
+import { recreatedRestore, routeForRestore } from '../restore/route.js';
 import type { ResultsStore } from '../store/resultsStore.js';
 import { UnavailableError } from './checkpoint.js';
 import { NotFoundError, resolveContainer } from './resolve.js';
+import { giveBackRestartPolicy, heldRestartPolicy } from './restartPolicy.js';
 
 export class RestoreFailedError extends Error {
   constructor(message: string, readonly criuReason?: string) {
@@ -45,6 +47,8 @@ export async function restoreContainer(
   const c = await resolveContainer(host, ref);
   await requireCheckpoint(host, c.id, c.name, name);
   assertStopped(c);
+  // Docker 28+ cannot restore most containers in place: those are recreated (restore/recreate.ts).
+  const route = await routeForRestore(host, c);
   if (opts.signal?.aborted) throw abortError();
 
   // The options the checkpoint was made with (kept in its folder) go to CRIU through runc.conf;
@@ -55,10 +59,25 @@ export async function restoreContainer(
   const t0 = performance.now();
   const base = { kind: 'restore' as const, id: newRecordId(started), host: host.name, container: c.name, containerId: c.id, checkpointName: name, startedAt: started.toISOString(), ...(criu ? { criu } : {}), ...(opts.tags ? { tags: opts.tags } : {}) };
   let record: RestoreRecord;
+  // Read before the start: a restore that recreates the container takes its folder away.
+  const held = await heldRestartPolicy(host, c.id);
   let runcConfMs: number | undefined;
+  // Only Docker's start reads runc.conf: the change is held for that and no longer.
+  const start = (id: string) => withRuncConf(host, criu, () => startWithRetry(host, id, name), { onTiming: (t) => (runcConfMs = t.lockMs + t.applyMs + t.putBackMs) });
   try {
-    await withRuncConf(host, criu, () => startWithRetry(host, c.id, name), { onTiming: (t) => (runcConfMs = t.lockMs + t.applyMs + t.putBackMs) });
-    record = { ...base, wallMs: performance.now() - t0, ...(runcConfMs !== undefined ? { runcConfMs } : {}), outcome: 'ok' };
+    if (route.route === 'recreate') {
+      const recreated = await recreatedRestore(host, c, name, start, route, opts.signal);
+      record = { ...base, containerId: recreated.newId, recreated: { oldId: c.id, changes: recreated.changes, stepsMs: recreated.stepsMs }, wallMs: performance.now() - t0, outcome: 'ok' };
+    } else {
+      await start(c.id);
+      record = { ...base, wallMs: performance.now() - t0, outcome: 'ok' };
+    }
+    if (runcConfMs !== undefined) record.runcConfMs = runcConfMs;
+    // Running from its checkpoint again: dockerd may restart it from now on, as its owner asked.
+    // A failure here must not turn a running restore into a failed one: the note stays on the
+    // host and the next restore gives the policy back.
+    const given = held && (await giveBackRestartPolicy(host, c.id, held, record.containerId).catch(() => undefined));
+    if (given) record.restartPolicyGivenBack = given;
   } catch (e) {
     record = { ...base, wallMs: performance.now() - t0, ...outcomeOf(e) };
     await store?.append(record);
