@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { checkpointContainer, DockerHost, LocalRunner, migrateContainer, restoreContainer, type SshOptions } from '../../src/core/index.js';
+import { execa } from 'execa';
+import { checkpointContainer, DockerHost, LocalRunner, migrateContainer, MigrationFailedError, restoreContainer, type SshOptions } from '../../src/core/index.js';
 import { connectDocker, parseEndpoint } from '../../src/core/docker/connect.js';
 import { isRunning, readCount, removeContainer, sleep, uniqueName, waitFor } from './helpers.js';
 import { assertContinues } from './continuity.js';
@@ -112,4 +113,26 @@ describe('migration A -> B over SSH', () => {
       console.log(`# migration --restart ${policy.Name}: downtime ${rec.downtimeMs?.toFixed(0)} ms, one instance (B), source policy 'no'`);
     });
   }
+});
+
+test('a migration rolled back after the freeze gives the source its policy back: one instance, on A, continuing', async () => {
+  const name = uniqueName('rpm-rb');
+  const srcId = await counter(a, name, POLICIES[0]);
+  const bRoot = (await b.capabilities()).raw.docker.rootDir ?? '/var/lib/docker-b';
+  let frozen = 0;
+  // Sabotage between transfer and restore: the checkpoint vanishes on B (its data root is on this machine).
+  const err = await migrateContainer(a, b, name, {
+    precopy: false,
+    onPhase: (p) => {
+      if (p === 'filesystem') void readCount(a, srcId).then((v) => (frozen = v));
+      if (p === 'restore') void b.docker.getContainer(name).inspect().then((i) => execa('rm', ['-rf', `${bRoot}/containers/${i.Id}/checkpoints`]));
+    },
+  }).then(() => assert.fail('the restore on B should have failed'), (e: unknown) => e);
+  assert.ok(err instanceof MigrationFailedError && err.phase === 'restore', String(err));
+  assert.equal(err.sourceState, 'restored');
+  await sleep(2000);
+  assert.deepEqual(await state(a, srcId), { running: true, restarts: 0, policy: 'always' });
+  await assert.rejects(b.docker.getContainer(name).inspect(), 'nothing left on B');
+  assert.ok(frozen > 0);
+  assert.ok((await readCount(a, srcId)) > frozen, 'the source continued from its checkpoint');
 });
