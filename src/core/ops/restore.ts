@@ -1,5 +1,8 @@
+import { readCheckpointOptions } from '../criu/optionsFile.js';
+import { recoverStaleRuncConf, withRuncConf } from '../criu/runcConf.js';
 import { deleteCheckpoint as apiDelete, listCheckpoints, startFromCheckpoint } from '../docker/checkpointApi.js';
 import { logPathsIn, readCriuErrors } from '../engines/criuLog.js';
+import { dockerCheckpointDir } from '../engines/engine.js';
 import { abortError } from '../exec/localRunner.js';
 import type { DockerHost } from '../host/dockerHost.js';
 import { assertValidName } from '../names.js';
@@ -48,21 +51,28 @@ export async function restoreContainer(
   const route = await routeForRestore(host, c);
   if (opts.signal?.aborted) throw abortError();
 
-  const leaksBefore = await containerdLeftovers(host);
+  // The options the checkpoint was made with (kept in its folder) go to CRIU through runc.conf;
+  // a runc.conf that a crashed Cryo left changed is put back before this restore reads it.
+  const ctx = await host.engineContext();
+  const [leaksBefore, criu] = await Promise.all([containerdLeftovers(host), readCheckpointOptions(host.runner, dockerCheckpointDir(ctx, c.id, name)), recoverStaleRuncConf(host)]);
   const started = new Date();
   const t0 = performance.now();
-  const base = { kind: 'restore' as const, id: newRecordId(started), host: host.name, container: c.name, containerId: c.id, checkpointName: name, startedAt: started.toISOString(), ...(opts.tags ? { tags: opts.tags } : {}) };
+  const base = { kind: 'restore' as const, id: newRecordId(started), host: host.name, container: c.name, containerId: c.id, checkpointName: name, startedAt: started.toISOString(), ...(criu ? { criu } : {}), ...(opts.tags ? { tags: opts.tags } : {}) };
   let record: RestoreRecord;
   // Read before the start: a restore that recreates the container takes its folder away.
   const held = await heldRestartPolicy(host, c.id);
+  let runcConfMs: number | undefined;
+  // Only Docker's start reads runc.conf: the change is held for that and no longer.
+  const start = (id: string) => withRuncConf(host, criu, () => startWithRetry(host, id, name), { onTiming: (t) => (runcConfMs = t.lockMs + t.applyMs + t.putBackMs) });
   try {
     if (route.route === 'recreate') {
-      const recreated = await recreatedRestore(host, c, name, (id) => startWithRetry(host, id, name), route, opts.signal);
+      const recreated = await recreatedRestore(host, c, name, start, route, opts.signal);
       record = { ...base, containerId: recreated.newId, recreated: { oldId: c.id, changes: recreated.changes, stepsMs: recreated.stepsMs }, wallMs: performance.now() - t0, outcome: 'ok' };
     } else {
-      await startWithRetry(host, c.id, name);
+      await start(c.id);
       record = { ...base, wallMs: performance.now() - t0, outcome: 'ok' };
     }
+    if (runcConfMs !== undefined) record.runcConfMs = runcConfMs;
     // Running from its checkpoint again: dockerd may restart it from now on, as its owner asked.
     // A failure here must not turn a running restore into a failed one: the note stays on the
     // host and the next restore gives the policy back.
