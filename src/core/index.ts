@@ -30,3 +30,7 @@ export * from './periodic/plan.js';
 export * from './periodic/ticker.js';
 export * from './periodic/docker.js';
 export * from './host/hostLock.js';
+export { decideRestoreRoute, describeRoute, migrationTargetForm, type RestoreFacts, type RestoreRoute, type TargetForm } from './restore/restorability.js';
+export { restoreRouteOf, targetFormFor } from './restore/assess.js';
+export { restoredMessage, targetFormLine } from './restore/messages.js';
+export { removeWithHolder, isHolder } from './restore/holder.js';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { chooseEngine, checkpointContainer, defaultCheckpointName, formatBytes, isValidName, type CapabilityReport, type EngineId } from '../../core/index.js';
+import { chooseEngine, checkpointContainer, defaultCheckpointName, describeRoute, formatBytes, isValidName, restoreRouteOf, type CapabilityReport, type EngineId } from '../../core/index.js';
 import type { ContainerNode } from '../tree/nodes.js';
 import { reportError, withCancellableProgress } from '../ui/progress.js';
 import type { CommandContext } from './context.js';
@@ -46,7 +46,9 @@ async function askChoices(target: PickedContainer, report: CapabilityReport, lea
     validateInput: (v) => (!isValidName(v) ? 'At least 2 characters: letters, digits, then also "_", "." or "-".' : taken.has(v) ? `${target.info.name} already has a checkpoint named ${v}.` : undefined),
   });
   if (name === undefined) return undefined;
-  const options = await askOptions(target, report, leaveRunningDefault);
+  const asked = await askOptions(target, report, leaveRunningDefault);
+  if (!asked) return undefined;
+  const options = asked.leaveRunning ? asked : await confirmStop(target, asked);
   if (!options) return undefined;
   // Pre-dump exists only in the runc engine: nothing to ask.
   const engine = options.preDump ? 'runc' : await askEngine(report, vscode.workspace.getConfiguration('cryo').get<string>('checkpoint.engine', 'ask'), ctx);
@@ -91,4 +93,21 @@ async function askEngine(report: CapabilityReport, setting: string, ctx: Command
     { title: 'Checkpoint engine', placeHolder: 'Enter for runc (set cryo.checkpoint.engine to stop asking)' },
   );
   return picked?.id;
+}
+
+/**
+ * Before a checkpoint that stops the container: on Docker 28+ its restore recreates it (say
+ * what changes), or it could never come back (say why, offer leave-running instead).
+ */
+async function confirmStop<T extends { leaveRunning: boolean }>(target: PickedContainer, options: T): Promise<T | undefined> {
+  const route = await restoreRouteOf(target.host, await target.host.docker.getContainer(target.info.id).inspect());
+  if (route.route === 'in-place') return options;
+  if (route.route === 'refused') {
+    const instead = 'Leave Running Instead';
+    const answer = await vscode.window.showErrorMessage(`Cryo will not stop ${target.info.name}: it could not be restored. ${route.reason}`, { modal: true }, instead);
+    return answer === instead ? { ...options, leaveRunning: true } : undefined;
+  }
+  const go = 'Checkpoint and Stop';
+  const answer = await vscode.window.showWarningMessage(`${target.info.name} on ${target.host.name}: ${describeRoute(route)}`, { modal: true }, go);
+  return answer === go ? options : undefined;
 }
