@@ -33,8 +33,8 @@ after(async () => {
 });
 
 /** A counter under `policy`; on Docker 28 without a network namespace of its own, the one kind it restores in place. */
-async function counter(host: DockerHost, name: string, policy: (typeof POLICIES)[number]): Promise<string> {
-  const networkless = host === c ? { NetworkDisabled: true } : {};
+async function counter(host: DockerHost, name: string, policy: (typeof POLICIES)[number], inPlaceOn28 = true): Promise<string> {
+  const networkless = host === c && inPlaceOn28 ? { NetworkDisabled: true } : {};
   const ct = await host.docker.createContainer({ Image: 'cryo-counter:latest', name, ...networkless, HostConfig: { NetworkMode: 'none', RestartPolicy: { ...policy } } });
   made.push([() => host, ct.id]);
   await ct.start();
@@ -73,6 +73,24 @@ for (const [label, host] of [['Docker 20.10 (host A)', () => a], ['Docker 28.5 (
     }
   });
 }
+
+test('Docker 28, a container restored by recreating it (own network namespace): the new container gets the policy', async (t) => {
+  if (!cUp) return t.skip('host C (Docker 28.5) is not up');
+  const name = uniqueName('rp-c28-recreate');
+  const id = await counter(c, name, POLICIES[0], false);
+  await checkpointContainer(c, id, { name: 'held', leaveRunning: false, engine: 'runc' });
+  const frozen = await readCount(c, id);
+  await sleep(2000);
+  assert.deepEqual(await state(c, id), { running: false, restarts: 0, policy: 'no' });
+  const restored = await restoreContainer(c, id, 'held');
+  const now = await c.docker.getContainer(name).inspect();
+  made.push([() => c, now.Id]);
+  assert.equal(restored.containerId, now.Id);
+  assert.ok(restored.recreated, 'restored by recreation on Docker 28');
+  assert.equal(restored.restartPolicyGivenBack, 'always');
+  assert.equal(now.HostConfig.RestartPolicy?.Name, 'always');
+  await assertContinues(c, now.Id, frozen);
+});
 
 test('a leave-running checkpoint holds nothing: the policy stays as it was', async () => {
   const id = await counter(a, uniqueName('rp-lr'), POLICIES[0]);
