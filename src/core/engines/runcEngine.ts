@@ -1,7 +1,7 @@
 import { runChecked, type CommandRunner } from '../exec/runner.js';
 import { abortError } from '../exec/localRunner.js';
 import { parseStatsImage, type CriuDumpStats } from '../stats/criuStats.js';
-import { readCriuErrors } from './criuLog.js';
+import { readCriuExplanation } from './criuLog.js';
 import { CheckpointFailedError, dockerCheckpointDir, type CheckpointEngine, type EngineCheckpointRequest, type EngineContext, type PreDumpRound } from './engine.js';
 import { shouldStopPreDump } from './preDump.js';
 
@@ -29,8 +29,8 @@ export const runcEngine: CheckpointEngine = {
     const fail = async (what: string, stderr: string, logPath: string): Promise<never> => {
       // Nothing half-written may look like a usable checkpoint.
       await ctx.runner.run(['rm', '-rf', '--', dir], { privileged: true });
-      const why = await readCriuErrors(ctx.runner, logPath);
-      throw new CheckpointFailedError(`${what}: ${stderr.trim().split('\n').pop() ?? ''}`, why, logPath);
+      const why = await readCriuExplanation(ctx.runner, logPath);
+      throw new CheckpointFailedError(`${what}: ${stderr.trim().split('\n').pop() ?? ''}`, why?.reason, logPath, why?.diagnosis);
     };
     if (req.signal?.aborted) {
       await ctx.runner.run(['rm', '-rf', '--', dir], { privileged: true });
