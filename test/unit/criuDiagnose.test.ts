@@ -98,3 +98,16 @@ test('other causes seen here: another user (no CAP_SYS_RESOURCE) and a full disk
 test('formatDiagnosis: the decisive line, then the remedy', () => {
   assert.equal(formatDiagnosis({ code: 'file-locks', decisiveLine: 'L', remedy: 'R', option: 'fileLocks' }), 'L\nR');
 });
+
+test('a diagnosed checkpoint failure carries one remedy; when its option was already on, it says so instead', async () => {
+  const { CheckpointFailedError } = await import('../../src/core/engines/engine.js');
+  const { withCriuOptionsRemedy } = await import('../../src/core/criu/engineSupport.js');
+  const d = diagnoseCriu(fixture('flock.log'))!;
+  const fresh = () => new CheckpointFailedError('runc checkpoint failed', d.decisiveLine, '/x/dump.log', d);
+  const plain = withCriuOptionsRemedy(fresh(), undefined) as Error;
+  assert.equal(plain.message.split('Checkpoint again').length - 1, 1, plain.message);
+  assert.match(plain.message, /^runc checkpoint failed\nCRIU says: Error \(criu\/file-lock\.c:110\).*\nA process holds file locks/s);
+  const on = withCriuOptionsRemedy(fresh(), { fileLocks: true }) as Error;
+  assert.doesNotMatch(on.message, /Checkpoint again/);
+  assert.match(on.message, /Keep file locks was already on for this checkpoint/);
+});

@@ -1,3 +1,5 @@
+import type { CriuOptionKey } from './options.js';
+
 /**
  * Finds the DECISIVE error in a CRIU log (or a daemon's error text) and maps it to a remedy.
  * CRIU logs hold many "Error" lines that are not the cause: noise every run prints here
@@ -8,8 +10,6 @@
  * nothing stronger is there. Pure: the logs are read by criuLog.ts.
  */
 
-/** The CRIU option that fixes a cause; the names of CriuOptions (src/core/criu/options.ts). */
-export type CriuOptionKey = 'tcpEstablished' | 'fileLocks' | 'extUnixSockets' | 'shellJob';
 
 export type CriuDiagnosisCode =
   | 'tcp-established'
