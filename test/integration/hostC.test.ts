@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { checkpointContainer } from '../../src/core/index.js';
 import { hasAppsImage, SERVER_APPS, seedApp, startApp, verifyApp, waitForApp, clientCountAtLeast, type AppName } from './apps.js';
-import { hostA, hostC, isRunning, readCount, removeContainer, runContainer, sleep, uniqueName, waitFor } from './helpers.js';
+import { hostA, hostB, hostC, isRunning, readCount, removeContainer, runContainer, sleep, uniqueName, waitFor } from './helpers.js';
 
 /**
  * The stack the v0.5 tests stand on, on real daemons: host C runs Docker 28.5.2, the
@@ -85,6 +85,22 @@ describe('cryo-apps on host C: every app starts and serves', () => {
     assert.equal((await c.docker.getContainer(id).inspect()).Config.Tty, true);
     await verifyApp(c, id, await seedApp(c, id, 'tty'));
     await removeContainer(c, id);
+  });
+});
+
+describe('cryo-apps on host B (over SSH)', () => {
+  test('postgresql starts and serves: the image is there for migrations', async (t) => {
+    const b = hostB();
+    let id: string | undefined;
+    try {
+      assert.ok(await hasAppsImage(b), 'cryo-apps:latest is missing on host B: run scripts/provision/apps.sh');
+      id = await startApp(b, 'postgresql', uniqueName('b-pg'));
+      await waitForApp(b, id);
+      t.diagnostic(await verifyApp(b, id, await seedApp(b, id, 'postgresql')));
+    } finally {
+      if (id) await removeContainer(b, id);
+      await b.dispose();
+    }
   });
 });
 
