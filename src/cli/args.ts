@@ -14,11 +14,11 @@ export const USAGE = `Usage: cryo <command> [options]
 
 Commands:
   probe [--json]                                 what this Docker host can do, and why not
-  checkpoint <container> [--name N] [--leave-running] [--engine runc|docker|auto] [--out F]
+  checkpoint <container> [--name N] [--leave-running] [--engine runc|docker|auto] [--max-frozen S] [--out F]
   restore <container> <checkpoint> [--out F]     start a stopped container from a checkpoint
   restore <container> [checkpoint] --fallback    that one (default: the newest), else each older one in turn
   ls [container]                                 containers and their checkpoints
-  periodic <container> --every 30s|5m|1000ms [--keep 5] [--pre-dump] [--count N] [--out F]
+  periodic <container> --every 30s|5m|1000ms [--keep 5] [--pre-dump] [--count N] [--max-frozen S] [--out F]
                                                  a leave-running checkpoint every period (the first at once),
                                                  keeping the newest --keep of its auto-* versions; runs
                                                  until N versions or Ctrl-C, one line per event
@@ -31,6 +31,8 @@ Options for every command:
                  unix:///var/run/docker.sock)
   -h, --help     this text
 
+--max-frozen S: a dump that keeps the container frozen longer than S seconds is ended, the
+container thawed and the partial checkpoint deleted (default: 30 s + 10 s per GiB in use).
 --out appends one JSON line per run (results store). Exit codes: 0 ok, 1 failed or
 cancelled, 2 usage error. Ctrl-C cancels between steps and removes benchmark containers.`;
 
@@ -39,10 +41,10 @@ export type EngineChoice = 'runc' | 'docker' | 'auto';
 export type CliCommand =
   | { cmd: 'help' }
   | { cmd: 'probe'; host?: string; json: boolean }
-  | { cmd: 'checkpoint'; host?: string; container: string; name?: string; leaveRunning: boolean; engine: EngineChoice; out?: string }
+  | { cmd: 'checkpoint'; host?: string; container: string; name?: string; leaveRunning: boolean; engine: EngineChoice; maxFrozenMs?: number; out?: string }
   | { cmd: 'restore'; host?: string; container: string; checkpoint?: string; fallback: boolean; out?: string }
   | { cmd: 'ls'; host?: string; container?: string }
-  | { cmd: 'periodic'; host?: string; container: string; everyMs: number; keep: number; preDump: boolean; count?: number; out?: string }
+  | { cmd: 'periodic'; host?: string; container: string; everyMs: number; keep: number; preDump: boolean; count?: number; maxFrozenMs?: number; out?: string }
   | ({ cmd: 'bench-engines'; host?: string } & BenchEnginesOptions);
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -51,10 +53,10 @@ const GLOBAL: Options = { host: { type: 'string' }, help: { type: 'boolean', sho
 
 const COMMANDS: Record<string, Options> = {
   probe: { json: { type: 'boolean' } },
-  checkpoint: { name: { type: 'string' }, 'leave-running': { type: 'boolean' }, engine: { type: 'string' }, out: { type: 'string' } },
+  checkpoint: { name: { type: 'string' }, 'leave-running': { type: 'boolean' }, engine: { type: 'string' }, 'max-frozen': { type: 'string' }, out: { type: 'string' } },
   restore: { out: { type: 'string' }, fallback: { type: 'boolean' } },
   ls: {},
-  periodic: { every: { type: 'string' }, keep: { type: 'string' }, 'pre-dump': { type: 'boolean' }, count: { type: 'string' }, out: { type: 'string' } },
+  periodic: { every: { type: 'string' }, keep: { type: 'string' }, 'pre-dump': { type: 'boolean' }, count: { type: 'string' }, 'max-frozen': { type: 'string' }, out: { type: 'string' } },
   bench: {
     sizes: { type: 'string' },
     reps: { type: 'string' },
@@ -95,6 +97,8 @@ export function parseCommandLine(argv: readonly string[]): CliCommand {
   if (host !== undefined && !/^(unix:\/\/\/|tcp:\/\/)./.test(host)) throw new UsageError(`--host "${host}": use unix:///path or tcp://host:port.`);
   const common = host !== undefined ? { host } : {};
   const out = str(v, 'out');
+  const maxFrozen = str(v, 'max-frozen');
+  const frozen = maxFrozen !== undefined ? { maxFrozenMs: parseCount('--max-frozen', maxFrozen, 1) * 1000 } : {};
 
   switch (word) {
     case 'probe':
@@ -106,7 +110,7 @@ export function parseCommandLine(argv: readonly string[]): CliCommand {
       if (name !== undefined && !isValidName(name)) throw new UsageError(`--name "${name}": use at least 2 characters, starting with a letter or digit, then letters, digits, "_", "." or "-".`);
       const engine = str(v, 'engine') ?? 'auto';
       if (engine !== 'runc' && engine !== 'docker' && engine !== 'auto') throw new UsageError(`--engine "${engine}": use runc, docker or auto.`);
-      return { cmd: 'checkpoint', ...common, container: pos[0]!, ...(name ? { name } : {}), leaveRunning: v['leave-running'] === true, engine, ...(out ? { out } : {}) };
+      return { cmd: 'checkpoint', ...common, container: pos[0]!, ...(name ? { name } : {}), leaveRunning: v['leave-running'] === true, engine, ...frozen, ...(out ? { out } : {}) };
     }
     case 'restore': {
       const fallback = v['fallback'] === true;
@@ -130,6 +134,7 @@ export function parseCommandLine(argv: readonly string[]): CliCommand {
         keep: parseCount('--keep', str(v, 'keep') ?? '5', 1),
         preDump: v['pre-dump'] === true,
         ...(count !== undefined ? { count: parseCount('--count', count, 1) } : {}),
+        ...frozen,
         ...(out ? { out } : {}),
       };
     }

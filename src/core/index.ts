@@ -27,3 +27,4 @@ export * from './hosts/index.js';
 export * from './periodic/plan.js';
 export * from './periodic/ticker.js';
 export * from './periodic/docker.js';
+export * from './guard/frozenWatchdog.js';

@@ -1,3 +1,4 @@
+import type { WatchdogReport } from './guard/frozenWatchdog.js';
 import type { MigrationRecord } from './migrate/types.js';
 import type { CriuDumpStats } from './stats/criuStats.js';
 
@@ -31,6 +32,8 @@ export interface CheckpointRecord {
   imageBytes?: number;
   outcome: 'ok' | 'failed' | 'cancelled';
   error?: string;
+  /** The frozen-time watchdog stepped in: CRIU ended, container thawed (see guard/frozenWatchdog.ts). */
+  watchdog?: WatchdogReport;
   /** Free-form tags a benchmark adds (scenario, repetition, concurrency...). */
   tags?: Record<string, string | number | boolean>;
 }

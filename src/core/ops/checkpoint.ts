@@ -1,6 +1,7 @@
 import { listCheckpoints } from '../docker/checkpointApi.js';
 import { dockerEngine } from '../engines/dockerEngine.js';
-import type { CheckpointEngine, EngineCheckpointRequest } from '../engines/engine.js';
+import { dockerCheckpointDir, type CheckpointEngine, type EngineCheckpointRequest } from '../engines/engine.js';
+import { defaultMaxFrozenMs, FrozenLimitError, FrozenWatchdog } from '../guard/frozenWatchdog.js';
 import { SINGLE_PRE_DUMP, type PreDumpRule } from '../engines/preDump.js';
 import { readDumpStats, runcEngine } from '../engines/runcEngine.js';
 import type { DockerHost } from '../host/dockerHost.js';
@@ -24,6 +25,8 @@ export interface CheckpointOptions {
   signal?: AbortSignal;
   tags?: CheckpointRecord['tags'];
   onPhase?: (phase: string) => void;
+  /** Longest the container may stay frozen by one dump; default the host's, else defaultMaxFrozenMs(memory in use). */
+  maxFrozenMs?: number;
 }
 
 export class UnavailableError extends Error {
@@ -67,6 +70,17 @@ export async function checkpointContainer(host: DockerHost, ref: string, opts: C
 
   const memoryBytes = await memoryInUse(host, c.id, c.inspect.State.Pid);
   const ctx = await host.engineContext();
+  const watchdog = new FrozenWatchdog({
+    runner: host.runner,
+    docker: host.docker,
+    containerId: c.id,
+    containerName: c.name,
+    checkpointName: opts.name,
+    pid: c.inspect.State.Pid,
+    wasPaused: c.inspect.State.Paused,
+    dir: dockerCheckpointDir(ctx, c.id, opts.name),
+    limitMs: opts.maxFrozenMs ?? host.maxFrozenMs ?? defaultMaxFrozenMs(memoryBytes),
+  });
   await host.history.seed(store);
   const requested = performance.now();
   const started = new Date();
@@ -98,6 +112,7 @@ export async function checkpointContainer(host: DockerHost, ref: string, opts: C
           containerId: c.id,
           name: opts.name,
           leaveRunning: opts.leaveRunning,
+          watchdog,
           ...(opts.signal ? { signal: opts.signal } : {}),
           ...(preDump ? { preDump } : {}),
           ...(opts.onPreDumpRound ? { onPreDumpRound: opts.onPreDumpRound } : {}),
@@ -115,7 +130,9 @@ export async function checkpointContainer(host: DockerHost, ref: string, opts: C
     if (result.preDumpStop) record.preDumpStop = result.preDumpStop;
     if (result.preDumpDropped) record.preDumpDropped = true;
   } catch (e) {
-    record = { ...base, wallMs: performance.now() - t0, queuedMs: t0 - requested, ...outcomeOf(e) };
+    const rescued = e instanceof FrozenLimitError ? e.report : watchdog.recovery;
+    if (watchdog.recovery && e instanceof Error) e.message += `\nCRIU left the container frozen${watchdog.recovery.unpaused ? ' (and paused in Docker\'s eyes)' : ''}; Cryo thawed it${watchdog.recovery.running ? ' and it runs again' : ', but it is not running'}.`;
+    record = { ...base, wallMs: performance.now() - t0, queuedMs: t0 - requested, ...outcomeOf(e), ...(rescued ? { watchdog: rescued } : {}) };
     await store?.append(record);
     throw e;
   }
