@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every Cryo test on a fresh Debian 12 machine as root: provisions the hosts the tests
-# use (Docker + CRIU, a second daemon behind a private sshd, code-server + chromium), builds
+# use (Docker + CRIU, a second daemon behind a private sshd, a third daemon running Docker 28,
+# code-server + chromium), builds
 # the extension, then unit, integration, extension-host and UI tests. `npm test` runs this;
 # so does .ci/run. Each phase's output is kept under artifacts/test-logs/.
 #
@@ -43,6 +44,7 @@ if [ "${CRYO_SKIP_PROVISION:-0}" != 1 ]; then
   say provision
   bash scripts/provision/host.sh
   bash scripts/provision/host-b.sh
+  bash scripts/provision/host-c.sh
   bash scripts/provision/code-server.sh
 fi
 

@@ -11,7 +11,7 @@ const prepare = (name: string, flags: Record<string, string> = {}) => findScenar
 
 test('every scenario is registered once, and both presets of each parse', () => {
   const names = SCENARIOS.map((s) => s.name);
-  assert.deepEqual(names, ['size-sweep', 'pairwise', 'nway', 'processes', 'dirty', 'storage', 'engines', 'scheduler']);
+  assert.deepEqual(names, ['size-sweep', 'pairwise', 'nway', 'processes', 'dirty', 'storage', 'engines', 'scheduler', 'apps']);
   for (const s of SCENARIOS) {
     const quick = s.prepare(s.presets.quick);
     const full = s.prepare(s.presets.full);

@@ -11,3 +11,4 @@ export * from './scenarios/index.js';
 export * from './migration.js';
 export * from './predump.js';
 export * from './chain.js';
+export * from './apps.js';

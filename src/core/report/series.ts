@@ -1,4 +1,5 @@
 import type { CheckpointRecord, RestoreRecord } from '../records.js';
+import { appsCharts } from './appsCharts.js';
 import { benchCharts } from './benchCharts.js';
 import { grouped, naturalSort, numericSort, type CategoryDataset } from './grouping.js';
 import { byStart, engineOf, numTag, scenarioOf, tagOf, type ChartRun } from './runs.js';
@@ -6,7 +7,7 @@ import { groupBy, summarize } from './stats.js';
 
 export type { CategoryDataset } from './grouping.js';
 
-/** Every chart the charts view draws, in display order; the last four are benchCharts.ts's. */
+/** Every chart the charts view draws, in display order; the apps* ones are appsCharts.ts's, the last four benchCharts.ts's. */
 export const CHART_IDS = [
   'checkpointTime',
   'imageSize',
@@ -16,6 +17,9 @@ export const CHART_IDS = [
   'nWay',
   'processes',
   'restoreTime',
+  'appsTime',
+  'appsImage',
+  'appsPairwise',
   'predumpFrozen',
   'migrationDowntime',
   'chainSize',
@@ -196,6 +200,7 @@ export function buildCharts(runs: readonly ChartRun[]): ChartSeries[] {
     { id: 'nWay', kind: 'line', title: 'N-way concurrent checkpoints (median, min–max)', xTitle: 'containers checkpointed at once', yTitle: 'ms per checkpoint', emptyNote: 'No N-way runs yet — run a benchmark: cryo bench nway.', ...nWay },
     { id: 'processes', kind: 'line', title: 'Checkpoint time by process count (median, min–max)', xTitle: 'processes in the container', yTitle: 'ms', emptyNote: 'No runs tagged with a process count yet — run a benchmark.', ...procs },
     { id: 'restoreTime', kind: 'line', title: 'Restore time per run', xTitle: 'restore (in start order)', yTitle: 'ms', emptyNote: NO_RUNS, ...restore },
+    ...appsCharts(ordered),
     ...benchCharts(ordered),
   ];
 }

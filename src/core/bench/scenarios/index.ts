@@ -14,3 +14,5 @@ export { runStorage, storageTmpfsDir, TMPFS_PARENT, type StorageParams } from '.
 export { runEngines, type EnginesParams } from './engines.js';
 export { runScheduler, type PolicySpec, type SchedulerParams } from './scheduler.js';
 export { SCHEDULER_GOALS } from './schedulerSummary.js';
+export { runApps, type AppsParams } from './apps.js';
+export { APPS_SCENARIO, SEED_001, summarizeApps } from './appsSummary.js';

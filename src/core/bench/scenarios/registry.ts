@@ -1,4 +1,5 @@
 import type { RunRecord } from '../../records.js';
+import { appsScenario } from './apps.js';
 import { dirtyScenario } from './dirty.js';
 import { enginesScenario } from './engines.js';
 import { nwayScenario } from './nway.js';
@@ -21,6 +22,7 @@ export const SCENARIOS: readonly Scenario[] = [
   defineScenario(storageScenario),
   defineScenario(enginesScenario),
   defineScenario(schedulerScenario),
+  defineScenario(appsScenario),
 ];
 
 export const SCENARIO_NAMES: readonly string[] = SCENARIOS.map((s) => s.name);

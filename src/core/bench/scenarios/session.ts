@@ -9,6 +9,7 @@ import { ResultsStore } from '../../store/resultsStore.js';
 import { newBenchRunId } from '../engines.js';
 import { hostFactTags, type HostFactTags } from '../hostFacts.js';
 import { BENCH_PREFIX, MEMHOG_IMAGE, removeContainer, startMemhog, waitResident } from '../memhog.js';
+import { APPS_IMAGE, waitAppReady, type AppCriuNeeds, type AppSpec } from '../apps.js';
 import type { CommonParams, ScenarioRunOptions } from './types.js';
 import { sleep } from '../../time.js';
 export { sleep };
@@ -106,6 +107,16 @@ export class BenchSession {
     return this.startCounting(label, FORKER_IMAGE, ['/forker', String(n)]);
   }
 
+  /** An application of cryo-apps (no network but its loopback), returned once it serves. */
+  async startApp(label: string, app: AppSpec, image = APPS_IMAGE): Promise<string> {
+    this.checkAborted();
+    const c = await this.host.docker.createContainer({ Image: image, name: `${this.namePrefix}${label}`, Cmd: app.cmd, HostConfig: { NetworkMode: 'none' } });
+    this.containers.add(c.id);
+    await c.start();
+    await waitAppReady(this.host, c.id, app, this.signal);
+    return c.id;
+  }
+
   /** A test image's counter (no network), returned once it prints its first line. */
   private async startCounting(label: string, image: string, cmd: string[]): Promise<string> {
     const c = await this.host.docker.createContainer({ Image: image, name: `${this.namePrefix}${label}`, Cmd: cmd, HostConfig: { NetworkMode: 'none' } });
@@ -120,12 +131,12 @@ export class BenchSession {
    * warm-up. A failure is returned as its record, not thrown: a benchmark reports failures
    * next to the figures. Cancellation is thrown.
    */
-  async checkpoint(id: string, name: string, tags: Tags, opts: { leaveRunning?: boolean; warmup?: boolean } = {}): Promise<CheckpointRecord> {
+  async checkpoint(id: string, name: string, tags: Tags, opts: { leaveRunning?: boolean; warmup?: boolean; criu?: AppCriuNeeds } = {}): Promise<CheckpointRecord> {
     const leaveRunning = opts.leaveRunning ?? true;
     const allTags = this.tags(opts.warmup ? { ...tags, warmup: true } : tags);
     const t0 = performance.now();
     try {
-      return await checkpointContainer(this.host, id, { name, leaveRunning, engine: this.common.engine, tags: allTags, ...(this.signal ? { signal: this.signal } : {}) }, opts.warmup ? undefined : this.store);
+      return await checkpointContainer(this.host, id, { name, leaveRunning, engine: this.common.engine, tags: allTags, ...(opts.criu ? { criu: opts.criu } : {}), ...(this.signal ? { signal: this.signal } : {}) }, opts.warmup ? undefined : this.store);
     } catch (e) {
       if (e instanceof Error && e.name === 'AbortError') throw e;
       const recorded = this.records.find((r): r is CheckpointRecord => r.kind === 'checkpoint' && r.containerId === id && r.checkpointName === name);
