@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { bench, isValidName, MIN_PERIOD_MS, parsePeriod } from '../core/index.js';
+import { bench, CRIU_OPTIONS, criuOptionsFromFlags, isValidName, MIN_PERIOD_MS, parsePeriod, type CriuOptions } from '../core/index.js';
 import type { BenchEnginesOptions } from './commands/bench.js';
 
 /** Bad command line: the message says what is wrong, the caller prints usage and exits 2. */
@@ -15,10 +15,12 @@ export const USAGE = `Usage: cryo <command> [options]
 Commands:
   probe [--json]                                 what this Docker host can do, and why not
   checkpoint <container> [--name N] [--leave-running] [--engine runc|docker|auto] [--max-frozen S] [--out F]
+             [--tcp-established] [--file-locks] [--ext-unix-sk] [--shell-job]
+                                                 CRIU options (runc engine): see "CRIU options" below
   restore <container> <checkpoint> [--out F]     start a stopped container from a checkpoint
   restore <container> [checkpoint] --fallback    that one (default: the newest), else each older one in turn
   ls [container]                                 containers and their checkpoints
-  periodic <container> --every 30s|5m|1000ms [--keep 5] [--pre-dump] [--count N] [--max-frozen S] [--out F]
+  periodic <container> --every 30s|5m|1000ms [--keep 5] [--pre-dump] [--count N] [--max-frozen S] [--out F] [CRIU options]
                                                  a leave-running checkpoint every period (the first at once),
                                                  keeping the newest --keep of its auto-* versions; runs
                                                  until N versions or Ctrl-C, one line per event
@@ -33,6 +35,10 @@ Options for every command:
 
 --max-frozen S: a dump that keeps the container frozen longer than S seconds is ended, the
 container thawed and the partial checkpoint deleted (default: 30 s + 10 s per GiB in use).
+
+CRIU options (the runc engine passes them; the restore reuses them by itself):
+${CRIU_OPTIONS.map((o) => `  ${o.cliFlag.padEnd(19)} ${o.when}`).join('\n')}
+
 --out appends one JSON line per run (results store). Exit codes: 0 ok, 1 failed or
 cancelled, 2 usage error. Ctrl-C cancels between steps and removes benchmark containers.`;
 
@@ -41,22 +47,24 @@ export type EngineChoice = 'runc' | 'docker' | 'auto';
 export type CliCommand =
   | { cmd: 'help' }
   | { cmd: 'probe'; host?: string; json: boolean }
-  | { cmd: 'checkpoint'; host?: string; container: string; name?: string; leaveRunning: boolean; engine: EngineChoice; maxFrozenMs?: number; out?: string }
+  | { cmd: 'checkpoint'; host?: string; container: string; name?: string; leaveRunning: boolean; engine: EngineChoice; criu?: CriuOptions; maxFrozenMs?: number; out?: string }
   | { cmd: 'restore'; host?: string; container: string; checkpoint?: string; fallback: boolean; out?: string }
   | { cmd: 'ls'; host?: string; container?: string }
-  | { cmd: 'periodic'; host?: string; container: string; everyMs: number; keep: number; preDump: boolean; count?: number; maxFrozenMs?: number; out?: string }
+  | { cmd: 'periodic'; host?: string; container: string; everyMs: number; keep: number; preDump: boolean; count?: number; criu?: CriuOptions; maxFrozenMs?: number; out?: string }
   | ({ cmd: 'bench-engines'; host?: string } & BenchEnginesOptions);
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 const GLOBAL: Options = { host: { type: 'string' }, help: { type: 'boolean', short: 'h' } };
+/** --tcp-established, --file-locks, --ext-unix-sk, --shell-job. */
+const CRIU_FLAGS: Options = Object.fromEntries(CRIU_OPTIONS.map((o) => [o.cliFlag.slice(2), { type: 'boolean' as const }]));
 
 const COMMANDS: Record<string, Options> = {
   probe: { json: { type: 'boolean' } },
-  checkpoint: { name: { type: 'string' }, 'leave-running': { type: 'boolean' }, engine: { type: 'string' }, 'max-frozen': { type: 'string' }, out: { type: 'string' } },
+  checkpoint: { name: { type: 'string' }, 'leave-running': { type: 'boolean' }, engine: { type: 'string' }, 'max-frozen': { type: 'string' }, out: { type: 'string' }, ...CRIU_FLAGS },
   restore: { out: { type: 'string' }, fallback: { type: 'boolean' } },
   ls: {},
-  periodic: { every: { type: 'string' }, keep: { type: 'string' }, 'pre-dump': { type: 'boolean' }, count: { type: 'string' }, 'max-frozen': { type: 'string' }, out: { type: 'string' } },
+  periodic: { every: { type: 'string' }, keep: { type: 'string' }, 'pre-dump': { type: 'boolean' }, count: { type: 'string' }, 'max-frozen': { type: 'string' }, out: { type: 'string' }, ...CRIU_FLAGS },
   bench: {
     sizes: { type: 'string' },
     reps: { type: 'string' },
@@ -99,6 +107,8 @@ export function parseCommandLine(argv: readonly string[]): CliCommand {
   const out = str(v, 'out');
   const maxFrozen = str(v, 'max-frozen');
   const frozen = maxFrozen !== undefined ? { maxFrozenMs: parseCount('--max-frozen', maxFrozen, 1) * 1000 } : {};
+  const criu = criuOptionsFromFlags((flag) => v[flag] === true);
+  const withCriu = criu ? { criu } : {};
 
   switch (word) {
     case 'probe':
@@ -110,7 +120,8 @@ export function parseCommandLine(argv: readonly string[]): CliCommand {
       if (name !== undefined && !isValidName(name)) throw new UsageError(`--name "${name}": use at least 2 characters, starting with a letter or digit, then letters, digits, "_", "." or "-".`);
       const engine = str(v, 'engine') ?? 'auto';
       if (engine !== 'runc' && engine !== 'docker' && engine !== 'auto') throw new UsageError(`--engine "${engine}": use runc, docker or auto.`);
-      return { cmd: 'checkpoint', ...common, container: pos[0]!, ...(name ? { name } : {}), leaveRunning: v['leave-running'] === true, engine, ...frozen, ...(out ? { out } : {}) };
+      if (criu && engine === 'docker') throw new UsageError(`--engine docker cannot pass CRIU options (Docker's checkpoint API has none): use --engine runc (or auto).`);
+      return { cmd: 'checkpoint', ...common, container: pos[0]!, ...(name ? { name } : {}), leaveRunning: v['leave-running'] === true, engine, ...withCriu, ...frozen, ...(out ? { out } : {}) };
     }
     case 'restore': {
       const fallback = v['fallback'] === true;
@@ -135,6 +146,7 @@ export function parseCommandLine(argv: readonly string[]): CliCommand {
         preDump: v['pre-dump'] === true,
         ...(count !== undefined ? { count: parseCount('--count', count, 1) } : {}),
         ...frozen,
+        ...withCriu,
         ...(out ? { out } : {}),
       };
     }

@@ -1,3 +1,4 @@
+import type { CriuOptions } from '../criu/options.js';
 import { DEFAULT_PRE_DUMP_RULE, type PreDumpRule } from '../engines/preDump.js';
 import { abortError } from '../exec/localRunner.js';
 import type { DockerHost } from '../host/dockerHost.js';
@@ -5,22 +6,27 @@ import { assertContainerId, assertValidName } from '../names.js';
 import { checkpointContainer } from '../ops/checkpoint.js';
 import { resolveContainer, type ResolvedContainer } from '../ops/resolve.js';
 import { restoreContainer } from '../ops/restore.js';
+import { removeWithHolder } from '../restore/holder.js';
 import { forgetHeldRestartPolicy } from '../ops/restartPolicy.js';
 import { newRecordId, outcomeOf, type EngineId } from '../records.js';
 import type { ResultsStore } from '../store/resultsStore.js';
 import { planTargetContainer } from './containerSpec.js';
 import { containerChanges, copyFsChanges, planFsCopy } from './fsDiff.js';
+import { createHeldTarget, planHeldTarget, prepareHeldRestore, type HeldTarget } from './heldTarget.js';
 import { ensureImage } from './image.js';
 import { preflight, PreflightError } from './preflight.js';
 import { decideFinish } from './precopyFinish.js';
 import { CodecUnavailableError, removeShippedRounds, resolveCodec, transferCheckpoint, type CodecChoice, type TransferCodec } from './transfer.js';
 import { MigrationFailedError, phaseTitle, rollBack, verifyRunning } from './state.js';
 import type { MigrationPhase, MigrationRecord } from './types.js';
+import { copyVolumes, describeVolumePlan, dropSnapshots, planVolumes, prepareVolumeCopy, removeCreatedVolumes, targetVolumeProblems, underMount, type VolumeCopy, type VolumeMode } from './volumes.js';
 
 export interface MigrateOptions {
   /** Name on the target; the source's name by default. */
   targetName?: string;
   engine?: EngineId | 'auto';
+  /** CRIU options for the dump (runc engine); the target's restore gets them from the shipped folder. */
+  criu?: CriuOptions;
   /** Pre-copy (pre-dump rounds shipped while running) when the source can; false: stop-and-copy. */
   precopy?: boolean;
   preDumpRule?: PreDumpRule;
@@ -38,6 +44,12 @@ export interface MigrateOptions {
    * works and asks the hosts nothing.
    */
   codec?: CodecChoice;
+  /**
+   * Local volumes: 'copy' (default) copies their content, while the container runs and then
+   * the changes while it is frozen; 'skip' leaves them (the target uses the volume of that name
+   * on its host). What cannot travel is listed in the warnings either way (planVolumes).
+   */
+  volumes?: VolumeMode;
   /** Remove the source container after a verified migration (default: keep it stopped). */
   removeSource?: boolean;
   /** Cancelling before the freeze stops cleanly; after it, the source is restored (rollback). */
@@ -96,14 +108,28 @@ export async function migrateContainer(source: DockerHost, target: DockerHost, r
     throw new MigrationFailedError(phase, err, rolled.source, rolled.detail, rec.codec, rolled.target);
   };
 
-  let c: ResolvedContainer & { targetName: string; codec: TransferCodec };
+  const volumeMode: VolumeMode = opts.volumes ?? 'copy';
+  // The target's partial container, then the volumes this migration created there, then the source.
+  const rollBackAll = async (_err?: unknown) => {
+    const rolled = await rollBack({ source, target, ...(sourceId ? { sourceId } : {}), ...(targetId ? { targetId } : {}), freezeTried, checkpoint: checkpointName });
+    if (targetId && rolled.target === 'removed' && createdVolumes.length) rolled.detail += ` ${(await removeCreatedVolumes(target, createdVolumes)).join(' ')}`;
+    if (targetHolderId && rolled.target !== 'left') await target.docker.getContainer(targetHolderId).remove({ force: true }).catch(() => undefined);
+    return rolled;
+  };
+  let volumeCopy: VolumeCopy | undefined;
+  let createdVolumes: string[] = [];
+  let c: ResolvedContainer & { targetName: string; codec: TransferCodec; travel: VolumeCopy['volumes']; held?: HeldTarget };
+  let targetHolderId: string | undefined;
   try {
     c = await step('preflight', async () => {
       const c = await resolveContainer(source, ref);
       const targetName = assertValidName('container', opts.targetName ?? c.name);
       rec.container = c.name;
-      const plan = planTargetContainer(c.inspect, c.inspect.Config.Image, targetName);
-      const pre = await preflight(source, target, c, plan, targetName);
+      const volumePlan = await planVolumes(source, c.inspect);
+      const travel = volumeMode === 'copy' ? volumePlan.travel : [];
+      const plan = planTargetContainer(c.inspect, c.inspect.Config.Image, targetName, new Set(travel.map((v) => v.name)));
+      const [pre, volumesThere, heldPlan] = await Promise.all([preflight(source, target, c, plan, targetName), targetVolumeProblems(target, { travel, stay: [] }), planHeldTarget(source, target, c, targetName)]);
+      if (volumesThere.problems.length || heldPlan.problems.length) throw new PreflightError([...volumesThere.problems, ...heldPlan.problems]);
       if (pre.memoryBytes !== undefined) rec.memoryBytes = pre.memoryBytes;
       // Chosen once, before the freeze: the probe (cached per host) stays off the downtime,
       // and pre-copy rounds and the final part go with the same codec.
@@ -111,17 +137,33 @@ export async function migrateContainer(source: DockerHost, target: DockerHost, r
         throw e instanceof CodecUnavailableError ? new PreflightError([e.message]) : e;
       });
       rec.codec = codec;
-      rec.warnings.push(...plan.warnings);
-      return { ...c, targetName, codec };
+      // A source held by a Cryo holder is held on the target too: its holder's network travels, not "container:<id>".
+      const warnings = heldPlan.held ? plan.warnings.filter((w) => !w.startsWith('Network mode container:')) : plan.warnings;
+      rec.warnings.push(...warnings, ...describeVolumePlan({ travel: [], stay: volumePlan.stay }, volumeMode), ...(heldPlan.held ? [heldPlan.held.description] : []));
+      createdVolumes = travel.filter((v) => !volumesThere.existing.includes(v.name)).map((v) => v.name);
+      return { ...c, targetName, codec, travel, ...(heldPlan.held ? { held: heldPlan.held } : {}) };
     });
     sourceId = c.id;
     const image = await step('image', () => ensureImage(source, target, c.inspect, opts.signal));
     rec.bytes.image = image.bytes;
     targetId = await step('create', async () => {
-      const plan = planTargetContainer(c.inspect, image.ref, c.targetName);
-      return assertContainerId((await target.docker.createContainer(plan.create)).id);
+      const plan = planTargetContainer(c.inspect, image.ref, c.targetName, new Set(c.travel.map((v) => v.name)));
+      if (!c.held) return assertContainerId((await target.docker.createContainer(plan.create)).id);
+      const made = await createHeldTarget(target, c.held, plan.create, c.targetName);
+      targetHolderId = made.holderId;
+      return assertContainerId(made.targetId);
     });
     rec.targetContainer = c.targetName;
+    if (c.travel.length) {
+      // The bulk of the volumes while the container still runs: only the changes wait for the freeze.
+      volumeCopy = await step('volumes', async () => {
+        const copy = await prepareVolumeCopy(source, target, c.travel, rec.id);
+        const bytes = await copyVolumes(source, target, copy, c.codec, opts.signal);
+        rec.volumes = c.travel.map((v) => ({ name: v.name, destination: v.destination, liveBytes: bytes.get(v.name) ?? 0, frozenBytes: 0, frozenMs: 0 }));
+        rec.bytes.volumes = sum(bytes);
+        return copy;
+      });
+    }
 
     const tid = targetId;
     const { codec } = c;
@@ -136,6 +178,7 @@ export async function migrateContainer(source: DockerHost, target: DockerHost, r
           name: checkpointName,
           leaveRunning: false,
           engine: precopy ? 'runc' : (opts.engine ?? 'auto'),
+          ...(opts.criu ? { criu: opts.criu } : {}),
           tags: { migration: rec.id },
           ...(precopy
             ? {
@@ -162,8 +205,18 @@ export async function migrateContainer(source: DockerHost, target: DockerHost, r
     if (cp.restartPolicyHeld) rec.restartPolicyHeld = cp.restartPolicyHeld;
     if (cp.criu) rec.criu = cp.criu;
     if (cp.preDumpStop) rec.precopyStop = cp.preDumpStop;
+    if (volumeCopy) {
+      const copy = volumeCopy;
+      const s = performance.now();
+      const bytes = await step('volume-changes', () => copyVolumes(source, target, copy, codec, opts.signal));
+      rec.bytes.volumes = (rec.bytes.volumes ?? 0) + sum(bytes);
+      for (const v of rec.volumes ?? []) Object.assign(v, { frozenBytes: bytes.get(v.name) ?? 0, frozenMs: performance.now() - s });
+    }
+    // What lies under a mount is not the container's own layer: volumes travel above (or are
+    // skipped by choice), and a bind mount's host folder must never be written on the target.
+    const mounts = c.inspect.Mounts.map((m) => m.Destination);
     rec.bytes.filesystem = await step('filesystem', async () => {
-      const plan = planFsCopy(await containerChanges(source, c.id));
+      const plan = planFsCopy((await containerChanges(source, c.id)).filter((ch) => !underMount(ch.Path, mounts)));
       if (plan.deleted.length) rec.warnings.push(`Deleted paths are not replayed on the target: ${plan.deleted.slice(0, 5).join(', ')}${plan.deleted.length > 5 ? '…' : ''}`);
       return copyFsChanges(source, c.id, target, tid, plan, opts.signal);
     });
@@ -173,10 +226,15 @@ export async function migrateContainer(source: DockerHost, target: DockerHost, r
       if (cp.preDumpDropped) await removeShippedRounds(target, tid, checkpointName);
       return transferCheckpoint(source, c.id, target, tid, checkpointName, opts.signal, { finalOnly: precopy }, codec);
     })).bytes;
-    await step('restore', () => restoreContainer(target, tid, checkpointName, { tags: { migration: rec.id } }));
+    await step('restore', async () => {
+      if (c.held) await prepareHeldRestore(target, tid, checkpointName);
+      return restoreContainer(target, tid, checkpointName, { tags: { migration: rec.id } });
+    });
     rec.downtimeMs = performance.now() - (frozenAt ?? performance.now());
   } catch (err) {
-    return fail(err, await rollBack({ source, target, ...(sourceId ? { sourceId } : {}), ...(targetId ? { targetId } : {}), freezeTried, checkpoint: checkpointName }));
+    return fail(err, await rollBackAll(err));
+  } finally {
+    if (volumeCopy) await dropSnapshots(source, rec.id).catch(() => undefined);
   }
 
   // The target runs from the checkpoint. From here on nothing may remove it: only a definite
@@ -184,7 +242,7 @@ export async function migrateContainer(source: DockerHost, target: DockerHost, r
   const tid = targetId;
   const verdict = await step('verify', () => verifyRunning(target, tid), false);
   if (!verdict.ok && verdict.definite) {
-    return fail(new Error(verdict.why), await rollBack({ source, target, sourceId: c.id, targetId: tid, freezeTried, checkpoint: checkpointName }));
+    return fail(new Error(verdict.why), await rollBackAll());
   }
   if (!verdict.ok) {
     return fail(new Error(verdict.why), {
@@ -197,11 +255,15 @@ export async function migrateContainer(source: DockerHost, target: DockerHost, r
   // neither dockerd nor a later restore of the source starts a second copy on its own.
   await forgetHeldRestartPolicy(source, c.id).catch((e: Error) => rec.warnings.push(`The source's held restart policy note could not be removed (${e.message}); a restore of the source would give it back.`));
   if (opts.removeSource) {
-    await step('cleanup', () => source.docker.getContainer(c.id).remove({ force: true }), false).catch((e: Error) =>
+    await step('cleanup', () => removeWithHolder(source, c.inspect), false).catch((e: Error) =>
       rec.warnings.push(`The migration succeeded, but the stopped source container could not be removed from ${source.name} (${e.message}); it is kept with restart policy 'no': remove it by hand.`),
     );
   }
   rec.totalMs = performance.now() - t0;
   await store?.append(rec);
   return rec;
+}
+
+function sum(m: ReadonlyMap<string, number>): number {
+  return [...m.values()].reduce((a, b) => a + b, 0);
 }
