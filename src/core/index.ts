@@ -36,3 +36,7 @@ export * from './criu/engineSupport.js';
 export { OPTIONS_FILE, readCheckpointOptions } from './criu/optionsFile.js';
 export { readRuncConf, recoverStaleRuncConf, RUNC_CONF } from './criu/runcConf.js';
 export { newestCheckpointOptions } from './criu/lastOptions.js';
+export { decideRestoreRoute, describeRoute, migrationTargetForm, type RestoreFacts, type RestoreRoute, type TargetForm } from './restore/restorability.js';
+export { restoreRouteOf, targetFormFor } from './restore/assess.js';
+export { restoredMessage, targetFormLine } from './restore/messages.js';
+export { removeWithHolder, isHolder } from './restore/holder.js';
