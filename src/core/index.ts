@@ -29,6 +29,7 @@ export * from './hosts/index.js';
 export * from './periodic/plan.js';
 export * from './periodic/ticker.js';
 export * from './periodic/docker.js';
+export * from './guard/frozenWatchdog.js';
 export * from './host/hostLock.js';
 export * from './criu/options.js';
 export * from './criu/engineSupport.js';
