@@ -2,6 +2,7 @@
 export * from './names.js';
 export * from './records.js';
 export * from './probe/capabilities.js';
+export * from './criu/diagnose.js';
 export * from './host/dockerHost.js';
 export * from './host/listing.js';
 export * from './ops/checkpoint.js';
@@ -29,6 +30,7 @@ export * from './hosts/index.js';
 export * from './periodic/plan.js';
 export * from './periodic/ticker.js';
 export * from './periodic/docker.js';
+export * from './guard/frozenWatchdog.js';
 export * from './host/hostLock.js';
 export * from './criu/options.js';
 export * from './criu/engineSupport.js';

@@ -26,6 +26,8 @@ export class DockerHost {
   /** Every checkpoint on this host waits its turn here (replaceable, e.g. by benchmarks). */
   scheduler = new Scheduler({ concurrency: 2, policy: 'sjf' });
   readonly history: CheckpointHistory;
+  /** Longest a dump may keep a container frozen (cryo.checkpoint.maxFrozenSeconds, --max-frozen); unset: by memory. */
+  maxFrozenMs: number | undefined;
 
   constructor(
     readonly name: string,
