@@ -1,3 +1,4 @@
+import type { CriuOptions } from '../criu/options.js';
 import { DEFAULT_PRE_DUMP_RULE, type PreDumpRule } from '../engines/preDump.js';
 import { abortError } from '../exec/localRunner.js';
 import type { DockerHost } from '../host/dockerHost.js';
@@ -47,6 +48,8 @@ export interface MigrateOptions {
    * on its host). What cannot travel is listed in the warnings either way (planVolumes).
    */
   volumes?: VolumeMode;
+  /** CRIU options the application needs (file locks of a database, established TCP): recorded in the checkpoint, so the target's restore uses them too. */
+  criu?: CriuOptions;
   /** Remove the source container after a verified migration (default: keep it stopped). */
   removeSource?: boolean;
   /** Cancelling before the freeze stops cleanly; after it, the source is restored (rollback). */
@@ -176,6 +179,7 @@ export async function migrateContainer(source: DockerHost, target: DockerHost, r
           leaveRunning: false,
           engine: precopy ? 'runc' : (opts.engine ?? 'auto'),
           tags: { migration: rec.id },
+          ...(opts.criu ? { criu: opts.criu } : {}),
           ...(precopy
             ? {
                 preDump: opts.preDumpRule ?? DEFAULT_PRE_DUMP_RULE,
