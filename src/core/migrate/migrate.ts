@@ -50,8 +50,6 @@ export interface MigrateOptions {
    * on its host). What cannot travel is listed in the warnings either way (planVolumes).
    */
   volumes?: VolumeMode;
-  /** CRIU options the application needs (file locks of a database, established TCP): recorded in the checkpoint, so the target's restore uses them too. */
-  criu?: CriuOptions;
   /** Remove the source container after a verified migration (default: keep it stopped). */
   removeSource?: boolean;
   /** Cancelling before the freeze stops cleanly; after it, the source is restored (rollback). */
@@ -182,7 +180,6 @@ export async function migrateContainer(source: DockerHost, target: DockerHost, r
           engine: precopy ? 'runc' : (opts.engine ?? 'auto'),
           ...(opts.criu ? { criu: opts.criu } : {}),
           tags: { migration: rec.id },
-          ...(opts.criu ? { criu: opts.criu } : {}),
           ...(precopy
             ? {
                 preDump: opts.preDumpRule ?? DEFAULT_PRE_DUMP_RULE,
