@@ -1,3 +1,4 @@
+import type { WatchdogReport } from './guard/frozenWatchdog.js';
 import type { CriuOptions } from './criu/options.js';
 import type { MigrationRecord } from './migrate/types.js';
 import type { CriuDumpStats } from './stats/criuStats.js';
@@ -35,6 +36,8 @@ export interface CheckpointRecord {
   restartPolicyHeld?: string;
   outcome: 'ok' | 'failed' | 'cancelled';
   error?: string;
+  /** The frozen-time watchdog stepped in: CRIU ended, container thawed (see guard/frozenWatchdog.ts). */
+  watchdog?: WatchdogReport;
   /** Free-form tags a benchmark adds (scenario, repetition, concurrency...). */
   tags?: Record<string, string | number | boolean>;
 }

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { join } from 'node:path';
 import { ResultsStore } from '../core/index.js';
 import { registerCommands } from './commands/registry.js';
+import { applyFrozenLimitSetting } from './guard/frozenLimitSetting.js';
 import { HostRegistry } from './hosts/hostRegistry.js';
 import { PeriodicCheckpoints } from './periodic/periodicCheckpoints.js';
 import { HostsTreeProvider } from './tree/hostsTreeProvider.js';
@@ -30,7 +31,7 @@ export function activate(context: vscode.ExtensionContext): CryoApi {
   const view = vscode.window.createTreeView('cryo.hosts', { treeDataProvider: tree, showCollapseAll: true });
   // Built at activation so its serializer can bring back a charts panel left open before a reload.
   const charts = new ChartsPanels({ extensionUri: context.extensionUri, store, log });
-  context.subscriptions.push(log, hosts, tree, refresh, view, charts, periodic, periodicChanged, ...registerCommands({ hosts, tree, refresh, log, store, periodic, extensionUri: context.extensionUri }, charts));
+  context.subscriptions.push(log, hosts, applyFrozenLimitSetting(hosts), tree, refresh, view, charts, periodic, periodicChanged, ...registerCommands({ hosts, tree, refresh, log, store, periodic, extensionUri: context.extensionUri }, charts));
   log.info(`Cryo activated; results go to ${store.path}`);
   hostsClosed = () => hosts.closed();
   return { hosts, tree, store, charts };

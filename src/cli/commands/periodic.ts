@@ -7,6 +7,7 @@ export interface PeriodicCommand {
   keep: number;
   preDump: boolean;
   count?: number;
+  maxFrozenMs?: number;
   criu?: CriuOptions;
   out?: string;
 }
@@ -36,6 +37,7 @@ export function eventLine(e: TickerEvent): string {
 /** `cryo periodic`: runs the checkpoint ticker in the foreground until --count versions or Ctrl-C. */
 export async function periodicCommand(ctx: CliContext, opts: PeriodicCommand): Promise<ExitCode> {
   const store = opts.out ? new ResultsStore(opts.out) : undefined;
+  if (opts.maxFrozenMs) ctx.host.maxFrozenMs = opts.maxFrozenMs; // every version's dump is bounded by it
   const handle = await startPeriodic(
     ctx.host,
     opts.container,

@@ -35,6 +35,19 @@ export interface EngineCheckpointRequest {
   onFinalDump?: () => void;
   /** Checked before the freeze only: interrupting CRIU mid-dump could leave the container frozen. */
   signal?: AbortSignal;
+  /** Every command that freezes the container (each dump, pre-dump rounds included) runs under it. */
+  watchdog?: FreezeGuard;
+}
+
+/** Bounds a freezing step (see guard/frozenWatchdog.ts); throws when it had to step in. */
+export interface FreezeGuard {
+  /** `failed` tells a failure that resolves (a non-zero exit) from success. */
+  run<T>(fn: () => Promise<T>, failed?: (value: T) => boolean): Promise<T>;
+}
+
+/** fn under the request's watchdog, if it has one. */
+export function guarded<T>(req: Pick<EngineCheckpointRequest, 'watchdog'>, fn: () => Promise<T>, failed?: (value: T) => boolean): Promise<T> {
+  return req.watchdog ? req.watchdog.run(fn, failed) : fn();
 }
 
 export interface PreDumpRound {

@@ -63,7 +63,7 @@ export async function restoreContainer(
   const held = await heldRestartPolicy(host, c.id);
   let runcConfMs: number | undefined;
   // Only Docker's start reads runc.conf: the change is held for that and no longer.
-  const start = (id: string) => withRuncConf(host, criu, () => startWithRetry(host, id, name), { onTiming: (t) => (runcConfMs = t.lockMs + t.applyMs + t.putBackMs) });
+  const start = (id: string) => withRuncConf(host, criu, () => startWithRetry(host, id, name), { onTiming: (t) => (runcConfMs = t.applyMs + t.putBackMs) });
   try {
     if (route.route === 'recreate') {
       const recreated = await recreatedRestore(host, c, name, start, route, opts.signal);
