@@ -2,6 +2,7 @@
 export * from './names.js';
 export * from './records.js';
 export * from './probe/capabilities.js';
+export * from './criu/diagnose.js';
 export * from './host/dockerHost.js';
 export * from './host/listing.js';
 export * from './ops/checkpoint.js';

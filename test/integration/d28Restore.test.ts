@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile as readHostFile, readlink } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
-import { checkpointContainer, DockerHost, LocalRunner, restoreContainer, UnavailableError } from '../../src/core/index.js';
+import { checkpointContainer, DockerHost, LocalRunner, migrateContainer, restoreContainer, startPeriodic, UnavailableError } from '../../src/core/index.js';
 import { connectDocker, parseEndpoint } from '../../src/core/docker/connect.js';
 import { cleanStaleHolders, createHolder, HOLDER_FOR_LABEL, holderOf, isHolder, removeWithHolder } from '../../src/core/restore/holder.js';
 import { readCount, readFile, removeContainer, sleep, uniqueName, waitFor } from './helpers.js';
@@ -124,6 +124,14 @@ test('host C: a checkpoint that could never be restored is refused before the fr
   await assert.rejects(checkpointContainer(c, name, { name: 'doomed', leaveRunning: false }), (e: Error) => {
     assert.ok(e instanceof UnavailableError, String(e));
     assert.match(e.message, /refused before anything was frozen: .*no longer exists/);
+    return true;
+  });
+  // Periodic versions that could never be restored are no safety net: refused before the first.
+  await assert.rejects(startPeriodic(c, name, { everyMs: 60_000, keep: 2 }), /Periodic checkpoints of .* refused before anything was frozen/);
+  // A migration to a host that could not restore it is refused in preflight.
+  await assert.rejects(migrateContainer(c, DockerHost.local('local'), name, { precopy: false }), (e: Error) => {
+    assert.match(e.message, /Preflight failed[\s\S]*no longer exists/);
+    assert.match(e.message, /The source container was not touched/);
     return true;
   });
   assert.ok((await c.docker.getContainer(x.id).inspect()).State.Running, 'still running');

@@ -2,7 +2,7 @@ import { runcCheckpointFlags } from '../criu/options.js';
 import { runChecked, type CommandRunner } from '../exec/runner.js';
 import { abortError } from '../exec/localRunner.js';
 import { parseStatsImage, type CriuDumpStats } from '../stats/criuStats.js';
-import { readCriuErrors } from './criuLog.js';
+import { readCriuExplanation } from './criuLog.js';
 import { CheckpointFailedError, dockerCheckpointDir, guarded, type CheckpointEngine, type EngineCheckpointRequest, type EngineContext, type PreDumpRound } from './engine.js';
 import { shouldStopPreDump } from './preDump.js';
 
@@ -30,8 +30,8 @@ export const runcEngine: CheckpointEngine = {
     const fail = async (what: string, stderr: string, logPath: string): Promise<never> => {
       // Nothing half-written may look like a usable checkpoint.
       await ctx.runner.run(['rm', '-rf', '--', dir], { privileged: true });
-      const why = await readCriuErrors(ctx.runner, logPath);
-      throw new CheckpointFailedError(`${what}: ${stderr.trim().split('\n').pop() ?? ''}`, why, logPath);
+      const why = await readCriuExplanation(ctx.runner, logPath);
+      throw new CheckpointFailedError(`${what}: ${stderr.trim().split('\n').pop() ?? ''}`, why?.reason, logPath, why?.diagnosis);
     };
     if (req.signal?.aborted) {
       await ctx.runner.run(['rm', '-rf', '--', dir], { privileged: true });

@@ -1,8 +1,9 @@
 import { readCheckpointOptions } from '../criu/optionsFile.js';
 import { recoverStaleRuncConf, withRuncConf } from '../criu/runcConf.js';
 import { deleteCheckpoint as apiDelete, listCheckpoints, startFromCheckpoint } from '../docker/checkpointApi.js';
-import { logPathsIn, readCriuErrors } from '../engines/criuLog.js';
-import { dockerCheckpointDir } from '../engines/engine.js';
+import { diagnoseCriu, type CriuDiagnosis } from '../criu/diagnose.js';
+import { logPathsIn, readCriuExplanation, type CriuExplanation } from '../engines/criuLog.js';
+import { dockerCheckpointDir, withCriuReason } from '../engines/engine.js';
 import { abortError } from '../exec/localRunner.js';
 import { withContainerLock } from '../guard/containerLock.js';
 import type { DockerHost } from '../host/dockerHost.js';
@@ -20,8 +21,13 @@ const CTRD_WINDOW_LOCK = 'containerd-restore-window';
 const CTRD_WINDOW_WAIT_MS = 15 * 60_000;
 
 export class RestoreFailedError extends Error {
-  constructor(message: string, readonly criuReason?: string) {
-    super(criuReason ? `${message}\nCRIU says: ${criuReason}` : message);
+  constructor(
+    message: string,
+    readonly criuReason?: string,
+    /** The decisive cause and its remedy (criu/diagnose.ts), e.g. Docker 28's restore bug. */
+    readonly diagnosis?: CriuDiagnosis,
+  ) {
+    super(withCriuReason(message, criuReason, diagnosis));
     this.name = 'RestoreFailedError';
   }
 }
@@ -85,7 +91,7 @@ async function restoreUnlocked(
   const held = await heldRestartPolicy(host, c.id);
   let runcConfMs: number | undefined;
   // Only Docker's start reads runc.conf: the change is held for that and no longer.
-  const start = (id: string) => withRuncConf(host, criu, () => startWithRetry(host, id, name), { onTiming: (t) => (runcConfMs = t.lockMs + t.applyMs + t.putBackMs) });
+  const start = (id: string) => withRuncConf(host, criu, () => startWithRetry(host, id, name), { onTiming: (t) => (runcConfMs = t.applyMs + t.putBackMs) });
   try {
     if (route.route === 'recreate') {
       const recreated = await recreatedRestore(host, c, name, start, route, opts.signal);
@@ -126,10 +132,12 @@ async function startWithRetry(host: DockerHost, id: string, name: string): Promi
       // A CRIU restore can fail on a transient shortage (memory on a small host under load);
       // the checkpoint is untouched by the failure, so one more try costs only time.
       if (attempt < 2 && /criu failed: type RESTORE/.test(message)) continue;
-      let why: string | undefined;
-      for (const path of logPathsIn(message)) why ??= await readCriuErrors(host.runner, path);
-      const hint = why ? '' : ' (Docker deletes CRIU\'s restore.log on failure; run the restore again with dockerd --debug to keep details)';
-      throw new RestoreFailedError(`Restore of ${name} failed: ${message.split('\n')[0]}${hint}`, why);
+      let why: CriuExplanation | undefined;
+      for (const path of logPathsIn(message)) why ??= await readCriuExplanation(host.runner, path);
+      // Docker's own refusals (its restore bug) are in its message, not in a CRIU log.
+      const diagnosis = why?.diagnosis ?? diagnoseCriu(message);
+      const hint = why || diagnosis ? '' : ' (Docker deletes CRIU\'s restore.log on failure; run the restore again with dockerd --debug to keep details)';
+      throw new RestoreFailedError(`Restore of ${name} failed: ${message.split('\n')[0]}${hint}`, why?.reason, diagnosis);
     }
   }
 }
