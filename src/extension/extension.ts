@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { join } from 'node:path';
-import { ResultsStore } from '../core/index.js';
+import { ResultsStore, setLockClientName } from '../core/index.js';
 import { registerCommands } from './commands/registry.js';
 import { applyFrozenLimitSetting } from './guard/frozenLimitSetting.js';
 import { HostRegistry } from './hosts/hostRegistry.js';
@@ -21,6 +21,7 @@ export interface CryoApi {
 /** The composition root: every object is built here and every disposable registered. */
 export function activate(context: vscode.ExtensionContext): CryoApi {
   const log = createLogger();
+  setLockClientName(`VS Code window (${vscode.env.appName})`);
   const hosts = new HostRegistry({ warn: (m) => void warnHosts(log, m) });
   const configured = vscode.workspace.getConfiguration('cryo').get<string>('resultsFile', '');
   const store = new ResultsStore(configured || join(context.globalStorageUri.fsPath, 'results.jsonl'));

@@ -4,7 +4,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { execa } from 'execa';
-import { CheckpointFailedError, checkpointContainer, restoreContainer, UnavailableError, type DockerHost } from '../../src/core/index.js';
+import { CheckpointFailedError, checkpointContainer, migrateContainer, MigrationFailedError, restoreContainer, UnavailableError, type DockerHost } from '../../src/core/index.js';
+import { removeWithHolder } from '../../src/core/restore/holder.js';
 import { OPTIONS_FILE } from '../../src/core/criu/optionsFile.js';
 import { readRuncConf, RUNC_CONF } from '../../src/core/criu/runcConf.js';
 import { APPS_IMAGE, clientCountAtLeast, execIn, hasAppsImage, readClientCount, readClientError, redisCli, startApp, waitForApp } from './apps.js';
@@ -120,6 +121,47 @@ for (const [label, host] of [['host A (Docker 20.10)', a], ['host C (Docker 28.5
     });
   });
 }
+
+describe('migration of redis with its client, host A -> host C', () => {
+  const c = hostC();
+  let name: string;
+  let id: string;
+  before(async () => {
+    name = uniqueName('redis-mig');
+    id = await startApp(a, 'redis', name);
+    made.push({ host: a, id });
+    await waitForApp(a, id);
+    await clientCountAtLeast(a, id, 1);
+  });
+  after(async () => {
+    const i = await c.docker.getContainer(name).inspect().catch(() => undefined);
+    if (i) await removeWithHolder(c, i).catch(() => removeContainer(c, name));
+  });
+
+  test('without the option: refused at the checkpoint with the remedy, the source untouched and counting', async () => {
+    await assert.rejects(migrateContainer(a, c, id, { precopy: false }), (e: unknown) => {
+      assert.ok(e instanceof MigrationFailedError, String(e));
+      assert.equal(e.phase, 'checkpoint');
+      assert.match(e.message, /--tcp-established/);
+      return true;
+    });
+    assert.ok(await isRunning(a, id));
+    await goesPast(a, id, '/client.count', await readClientCount(a, id));
+  });
+
+  test('with it: the target restores with the options shipped in the checkpoint folder; the client goes on, the dataset is intact', async () => {
+    const before = await readClientCount(a, id);
+    const rec = await migrateContainer(a, c, id, { precopy: false, criu: { tcpEstablished: true } });
+    assert.equal(rec.outcome, 'ok');
+    const tid = (await c.docker.getContainer(name).inspect()).Id;
+    const next = await goesPast(c, tid, '/client.count', before);
+    assert.ok(next <= before + 300, `client counter ${next} continued from ${before}, not from scratch`);
+    assert.equal(await readClientError(c, tid), undefined, 'the client kept its connection across hosts');
+    assert.equal(await redisCli(c, tid, ['dbsize']), '10001');
+    assert.equal(await redisCli(c, tid, ['get', 'key:777']), 'value:777');
+    await assertUserConfIntact('after the migration');
+  });
+});
 
 // Holds a flock on /lockfile (fd 9, taken by flock(1) and kept by bash) and counts.
 const LOCK_HOLDER = [

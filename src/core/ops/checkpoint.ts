@@ -5,6 +5,7 @@ import { recoverStaleRuncConf } from '../criu/runcConf.js';
 import { listCheckpoints } from '../docker/checkpointApi.js';
 import { dockerEngine } from '../engines/dockerEngine.js';
 import { dockerCheckpointDir, type CheckpointEngine, type EngineCheckpointRequest } from '../engines/engine.js';
+import { withContainerLock } from '../guard/containerLock.js';
 import { defaultMaxFrozenMs, FrozenLimitError, FrozenWatchdog } from '../guard/frozenWatchdog.js';
 import { SINGLE_PRE_DUMP, type PreDumpRule } from '../engines/preDump.js';
 import { readDumpStats, runcEngine } from '../engines/runcEngine.js';
@@ -67,7 +68,12 @@ export function chooseEngine(report: CapabilityReport, wanted: EngineId | 'auto'
  * (bad name, missing or stopped container, name taken, engine or pre-dump unavailable) is
  * refused before anything is frozen.
  */
-export async function checkpointContainer(host: DockerHost, ref: string, opts: CheckpointOptions, store?: ResultsStore): Promise<CheckpointRecord> {
+export function checkpointContainer(host: DockerHost, ref: string, opts: CheckpointOptions, store?: ResultsStore): Promise<CheckpointRecord> {
+  // One operation per container at a time, across windows and the CLI (guard/containerLock.ts).
+  return withContainerLock(host, ref, 'checkpoint', () => checkpointUnlocked(host, ref, opts, store), opts.signal ? { signal: opts.signal } : {});
+}
+
+async function checkpointUnlocked(host: DockerHost, ref: string, opts: CheckpointOptions, store?: ResultsStore): Promise<CheckpointRecord> {
   assertValidName('checkpoint', opts.name);
   opts.onPhase?.('Checking the container');
   const c = await resolveContainer(host, ref);
