@@ -29,6 +29,8 @@ export interface CheckpointRecord {
   /** The final dump was a full one and the pre-dump rounds were removed (pre-copy judged them not worth restoring). */
   preDumpDropped?: boolean;
   imageBytes?: number;
+  /** The restart policy held off ('no') for the freeze, given back by the restore (restartPolicy.ts). */
+  restartPolicyHeld?: string;
   outcome: 'ok' | 'failed' | 'cancelled';
   error?: string;
   /** Free-form tags a benchmark adds (scenario, repetition, concurrency...). */
@@ -44,6 +46,8 @@ export interface RestoreRecord {
   checkpointName: string;
   startedAt: string;
   wallMs: number;
+  /** The restart policy an earlier freeze held off, given back once the container ran again. */
+  restartPolicyGivenBack?: string;
   outcome: 'ok' | 'failed' | 'cancelled';
   error?: string;
   tags?: Record<string, string | number | boolean>;

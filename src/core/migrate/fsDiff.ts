@@ -1,6 +1,7 @@
 import { dirname } from 'node:path/posix';
 import type { DockerHost } from '../host/dockerHost.js';
-import { countBytes } from './streams.js';
+import { abortError } from '../exec/localRunner.js';
+import { streamInto } from './streams.js';
 
 /** Docker's change kinds (GET /containers/{id}/changes). */
 export const CHANGE_MODIFIED = 0;
@@ -50,12 +51,33 @@ export function planFsCopy(changes: readonly Change[]): CopyPlan {
 export async function copyFsChanges(source: DockerHost, sourceId: string, target: DockerHost, targetId: string, plan: CopyPlan, signal?: AbortSignal): Promise<number> {
   let bytes = 0;
   for (const path of plan.copy) {
-    if (signal?.aborted) throw Object.assign(new Error('Cancelled'), { name: 'AbortError' });
-    const archive = (await source.docker.getContainer(sourceId).getArchive({ path })) as NodeJS.ReadableStream;
-    const counted = countBytes((n) => (bytes += n));
-    archive.pipe(counted);
+    if (signal?.aborted) throw abortError();
+    const archive = (await source.docker.getContainer(sourceId).getArchive({ path, ...(signal ? { abortSignal: signal } : {}) })) as NodeJS.ReadableStream;
     // Streamed from daemon to daemon: no copy of a large file lands on this machine.
-    await target.docker.getContainer(targetId).putArchive(counted, { path: dirname(path) });
+    await streamInto(
+      `copying ${path} from ${source.name} to ${target.name}`,
+      archive,
+      (body, abortSignal) => target.docker.getContainer(targetId).putArchive(body, { path: dirname(path), abortSignal }),
+      (n) => (bytes += n),
+      signal,
+    );
   }
   return bytes;
+}
+
+/**
+ * `docker diff` as a list. For a container without changes Docker answers `null`, which
+ * dockerode hands back unparsed (a Buffer holding "null\n"): a redis that wrote nothing
+ * failed to migrate with "Iterator value 0 is not an entry object".
+ */
+export async function containerChanges(host: DockerHost, id: string): Promise<Change[]> {
+  const raw: unknown = await host.docker.getContainer(id).changes();
+  return parseChanges(raw);
+}
+
+export function parseChanges(raw: unknown): Change[] {
+  const value: unknown = Buffer.isBuffer(raw) || typeof raw === 'string' ? JSON.parse(raw.toString().trim() || 'null') : raw;
+  if (value === null || value === undefined) return [];
+  if (!Array.isArray(value)) throw new Error(`unexpected answer to docker diff: ${JSON.stringify(value).slice(0, 120)}`);
+  return value as Change[];
 }

@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import type { DockerHost } from '../host/dockerHost.js';
-import { countBytes } from './streams.js';
+import { streamInto } from './streams.js';
 
 export interface ImagePlacement {
   /** What the target container is created from: the tag when it names the same image, else the ID. */
@@ -22,7 +22,7 @@ async function imageId(host: DockerHost, ref: string): Promise<string | undefine
  * when the target has that ID, otherwise `docker save` on the source streamed straight into
  * `docker load` on the target, with no temporary file on this machine.
  */
-export async function ensureImage(source: DockerHost, target: DockerHost, inspect: Docker.ContainerInspectInfo): Promise<ImagePlacement> {
+export async function ensureImage(source: DockerHost, target: DockerHost, inspect: Docker.ContainerInspectInfo, signal?: AbortSignal): Promise<ImagePlacement> {
   const id = inspect.Image;
   const tag = inspect.Config.Image;
   const tagMatchesOnSource = (await imageId(source, tag)) === id;
@@ -32,11 +32,18 @@ export async function ensureImage(source: DockerHost, target: DockerHost, inspec
   const ref = tagMatchesOnSource ? tag : id;
   let bytes = 0;
   const saved = (await source.docker.getImage(ref).get()) as NodeJS.ReadableStream;
-  const counted = countBytes((n) => (bytes += n));
-  saved.pipe(counted);
-  const response = (await target.docker.loadImage(counted)) as NodeJS.ReadableStream;
-  let text = '';
-  for await (const chunk of response as AsyncIterable<Buffer>) text += chunk.toString('utf8');
+  const text = await streamInto(
+    `copying image ${ref} from ${source.name} to ${target.name}`,
+    saved,
+    async (body, abortSignal) => {
+      const response = (await target.docker.loadImage(body, { abortSignal })) as NodeJS.ReadableStream;
+      let out = '';
+      for await (const chunk of response as AsyncIterable<Buffer>) out += chunk.toString('utf8');
+      return out;
+    },
+    (n) => (bytes += n),
+    signal,
+  );
   const error = text.split('\n').map((l) => { try { return (JSON.parse(l) as { error?: string }).error; } catch { return undefined; } }).find(Boolean);
   if (error) throw new Error(`Loading image ${ref} on ${target.name} failed: ${error}`);
   if ((await imageId(target, id)) === undefined) throw new Error(`Image ${ref} did not arrive on ${target.name}`);

@@ -3,16 +3,18 @@ import { abortError } from '../exec/localRunner.js';
 import type { DockerHost } from '../host/dockerHost.js';
 import { assertContainerId, assertValidName } from '../names.js';
 import { checkpointContainer } from '../ops/checkpoint.js';
-import { resolveContainer } from '../ops/resolve.js';
+import { resolveContainer, type ResolvedContainer } from '../ops/resolve.js';
 import { restoreContainer } from '../ops/restore.js';
+import { forgetHeldRestartPolicy } from '../ops/restartPolicy.js';
 import { newRecordId, outcomeOf, type EngineId } from '../records.js';
 import type { ResultsStore } from '../store/resultsStore.js';
 import { planTargetContainer } from './containerSpec.js';
-import { copyFsChanges, planFsCopy, type Change } from './fsDiff.js';
+import { containerChanges, copyFsChanges, planFsCopy } from './fsDiff.js';
 import { ensureImage } from './image.js';
 import { preflight, PreflightError } from './preflight.js';
 import { decideFinish } from './precopyFinish.js';
 import { CodecUnavailableError, removeShippedRounds, resolveCodec, transferCheckpoint, type CodecChoice, type TransferCodec } from './transfer.js';
+import { MigrationFailedError, phaseTitle, rollBack, verifyRunning } from './state.js';
 import type { MigrationPhase, MigrationRecord } from './types.js';
 
 export interface MigrateOptions {
@@ -45,26 +47,7 @@ export interface MigrateOptions {
   tags?: MigrationRecord['tags'];
 }
 
-export class MigrationFailedError extends Error {
-  constructor(
-    readonly phase: MigrationPhase,
-    override readonly cause: unknown,
-    /** What became of the source: untouched, running again from its checkpoint, or still stopped. */
-    readonly sourceState: 'untouched' | 'restored' | 'stopped',
-    readonly detail: string,
-    /** The transfer's codec, when it was chosen before the failure. */
-    readonly codec?: TransferCodec,
-  ) {
-    super(`${phaseTitle(phase, codec)} failed: ${cause instanceof Error ? cause.message : String(cause)}\n${detail}`);
-    this.name = cause instanceof Error && cause.name === 'AbortError' ? 'AbortError' : 'MigrationFailedError';
-  }
-}
-
-/** The phase as users read it; the transfer names its codec when given ("Checkpoint transfer (zstd)"). */
-export function phaseTitle(p: MigrationPhase, codec?: TransferCodec): string {
-  if (p === 'transfer' && codec) return `Checkpoint transfer (${codec})`;
-  return { preflight: 'Preflight', image: 'Image transfer', create: 'Creating the target container', checkpoint: 'Checkpoint', filesystem: 'File-system copy', transfer: 'Checkpoint transfer', restore: 'Restore on the target', verify: 'Verification', cleanup: 'Clean-up' }[p];
-}
+export { MigrationFailedError, phaseTitle, type SourceAfter, type TargetAfter } from './state.js';
 
 /**
  * Moves a running container to another host: everything that can be prepared is done
@@ -81,12 +64,15 @@ export async function migrateContainer(source: DockerHost, target: DockerHost, r
     ...(opts.tags ? { tags: opts.tags } : {}),
   };
   let phase: MigrationPhase = 'preflight';
+  // When the source stopped running, as far as this process can tell: the final dump's start
+  // (pre-copy), else the checkpoint phase's start. Whether it DID stop is asked of the host.
   let frozenAt: number | undefined;
+  let freezeTried = false;
   let targetId: string | undefined;
   let sourceId: string | undefined;
   const checkpointName = `cryo-mig-${rec.id.slice(0, 14)}`;
-  const step = async <T>(p: MigrationPhase, work: () => Promise<T>): Promise<T> => {
-    if (opts.signal?.aborted) throw abortError();
+  const step = async <T>(p: MigrationPhase, work: () => Promise<T>, cancellable = true): Promise<T> => {
+    if (cancellable && opts.signal?.aborted) throw abortError();
     phase = p;
     opts.onPhase?.(p, rec.codec);
     const s = performance.now();
@@ -96,9 +82,23 @@ export async function migrateContainer(source: DockerHost, target: DockerHost, r
       rec.phasesMs[p] = (rec.phasesMs[p] ?? 0) + (performance.now() - s);
     }
   };
+  const fail = async (err: unknown, rolled: { source: MigrationFailedError['sourceState']; target: MigrationFailedError['targetState']; detail: string; sourceBackAt?: number }): Promise<never> => {
+    const outcome = outcomeOf(err);
+    rec.outcome = outcome.outcome;
+    rec.error = `${phaseTitle(phase, rec.codec)}: ${outcome.error}`;
+    rec.failedPhase = phase;
+    rec.sourceAfterFailure = rolled.source;
+    rec.targetAfterFailure = rolled.target;
+    // The source was down from the freeze until it ran again (or until now, if it is still down).
+    if (frozenAt !== undefined && rolled.source !== 'untouched' && rolled.source !== 'running') rec.downtimeMs = (rolled.sourceBackAt ?? performance.now()) - frozenAt;
+    rec.totalMs = performance.now() - t0;
+    await store?.append(rec);
+    throw new MigrationFailedError(phase, err, rolled.source, rolled.detail, rec.codec, rolled.target);
+  };
 
+  let c: ResolvedContainer & { targetName: string; codec: TransferCodec };
   try {
-    const c = await step('preflight', async () => {
+    c = await step('preflight', async () => {
       const c = await resolveContainer(source, ref);
       const targetName = assertValidName('container', opts.targetName ?? c.name);
       rec.container = c.name;
@@ -115,7 +115,7 @@ export async function migrateContainer(source: DockerHost, target: DockerHost, r
       return { ...c, targetName, codec };
     });
     sourceId = c.id;
-    const image = await step('image', () => ensureImage(source, target, c.inspect));
+    const image = await step('image', () => ensureImage(source, target, c.inspect, opts.signal));
     rec.bytes.image = image.bytes;
     targetId = await step('create', async () => {
       const plan = planTargetContainer(c.inspect, image.ref, c.targetName);
@@ -126,8 +126,10 @@ export async function migrateContainer(source: DockerHost, target: DockerHost, r
     const tid = targetId;
     const { codec } = c;
     const precopy = opts.precopy !== false && (await source.capabilities()).preDump.ok;
-    const cp = await step('checkpoint', () =>
-      checkpointContainer(
+    const cp = await step('checkpoint', () => {
+      freezeTried = true;
+      frozenAt = performance.now();
+      return checkpointContainer(
         source,
         c.id,
         {
@@ -154,14 +156,14 @@ export async function migrateContainer(source: DockerHost, target: DockerHost, r
           onFinalDump: () => (frozenAt = performance.now()),
         },
         store,
-      ),
-    );
+      );
+    });
     rec.engine = cp.engine;
+    if (cp.restartPolicyHeld) rec.restartPolicyHeld = cp.restartPolicyHeld;
     if (cp.criu) rec.criu = cp.criu;
     if (cp.preDumpStop) rec.precopyStop = cp.preDumpStop;
     rec.bytes.filesystem = await step('filesystem', async () => {
-      const changes = ((await source.docker.getContainer(c.id).changes()) ?? []) as Change[];
-      const plan = planFsCopy(changes);
+      const plan = planFsCopy(await containerChanges(source, c.id));
       if (plan.deleted.length) rec.warnings.push(`Deleted paths are not replayed on the target: ${plan.deleted.slice(0, 5).join(', ')}${plan.deleted.length > 5 ? '…' : ''}`);
       return copyFsChanges(source, c.id, target, tid, plan, opts.signal);
     });
@@ -173,49 +175,33 @@ export async function migrateContainer(source: DockerHost, target: DockerHost, r
     })).bytes;
     await step('restore', () => restoreContainer(target, tid, checkpointName, { tags: { migration: rec.id } }));
     rec.downtimeMs = performance.now() - (frozenAt ?? performance.now());
-    await step('verify', () => verifyRunning(target, tid));
-    if (opts.removeSource) await step('cleanup', () => source.docker.getContainer(c.id).remove({ force: true }));
   } catch (err) {
-    const outcome = outcomeOf(err);
-    rec.outcome = outcome.outcome;
-    rec.error = `${phaseTitle(phase, rec.codec)}: ${outcome.error}`;
-    rec.failedPhase = phase;
-    const sourceState = await rollBack(source, target, sourceId, targetId, frozenAt !== undefined, checkpointName);
-    rec.sourceAfterFailure = sourceState.state;
-    rec.totalMs = performance.now() - t0;
-    await store?.append(rec);
-    throw new MigrationFailedError(phase, err, sourceState.state, sourceState.detail, rec.codec);
+    return fail(err, await rollBack({ source, target, ...(sourceId ? { sourceId } : {}), ...(targetId ? { targetId } : {}), freezeTried, checkpoint: checkpointName }));
+  }
+
+  // The target runs from the checkpoint. From here on nothing may remove it: only a definite
+  // "it is not running" from its host leads to a rollback; cancelling no longer applies.
+  const tid = targetId;
+  const verdict = await step('verify', () => verifyRunning(target, tid), false);
+  if (!verdict.ok && verdict.definite) {
+    return fail(new Error(verdict.why), await rollBack({ source, target, sourceId: c.id, targetId: tid, freezeTried, checkpoint: checkpointName }));
+  }
+  if (!verdict.ok) {
+    return fail(new Error(verdict.why), {
+      source: 'stopped',
+      target: 'unknown',
+      detail: `The target container on ${target.name} was restored and may be running: it was left alone. The source is kept stopped on ${source.name} with its checkpoint ${checkpointName}: if the target is not running, restore the source with Cryo: Restore….`,
+    });
+  }
+  // Exactly once: the stopped source keeps the policy 'no' (the target has the real one), so
+  // neither dockerd nor a later restore of the source starts a second copy on its own.
+  await forgetHeldRestartPolicy(source, c.id).catch((e: Error) => rec.warnings.push(`The source's held restart policy note could not be removed (${e.message}); a restore of the source would give it back.`));
+  if (opts.removeSource) {
+    await step('cleanup', () => source.docker.getContainer(c.id).remove({ force: true }), false).catch((e: Error) =>
+      rec.warnings.push(`The migration succeeded, but the stopped source container could not be removed from ${source.name} (${e.message}); it is kept with restart policy 'no': remove it by hand.`),
+    );
   }
   rec.totalMs = performance.now() - t0;
   await store?.append(rec);
   return rec;
-}
-
-/** After a failure: the target's partial container goes, the frozen source comes back. */
-async function rollBack(source: DockerHost, target: DockerHost, sourceId: string | undefined, targetId: string | undefined, frozen: boolean, checkpoint: string): Promise<{ state: 'untouched' | 'restored' | 'stopped'; detail: string }> {
-  const notes: string[] = [];
-  if (targetId) {
-    await target.docker.getContainer(targetId).remove({ force: true, v: true }).then(
-      () => notes.push(`The partial container on ${target.name} was removed.`),
-      (e: Error) => notes.push(`Could not remove the partial container on ${target.name}: ${e.message}`),
-    );
-  }
-  if (!frozen || !sourceId) return { state: 'untouched', detail: ['The source container was not touched.', ...notes].join(' ') };
-  const live = await source.docker.getContainer(sourceId).inspect().catch(() => undefined);
-  if (live?.State.Running) return { state: 'restored', detail: ['The source container is still running.', ...notes].join(' ') };
-  try {
-    await restoreContainer(source, sourceId, checkpoint);
-    return { state: 'restored', detail: [`The source container was restored on ${source.name} from checkpoint ${checkpoint}; it continues where it was frozen.`, ...notes].join(' ') };
-  } catch (e) {
-    return { state: 'stopped', detail: [`The source container could NOT be restored (${e instanceof Error ? e.message.split('\n')[0] : String(e)}). Its checkpoint ${checkpoint} is kept: restore it with Cryo: Restore…`, ...notes].join(' ') };
-  }
-}
-
-async function verifyRunning(host: DockerHost, id: string): Promise<void> {
-  // A restored process that crashes at once shows up within a moment: look twice.
-  for (let i = 0; i < 2; i++) {
-    const s = (await host.docker.getContainer(id).inspect()).State;
-    if (!s.Running) throw new Error(`the restored container is ${s.Status} (exit code ${s.ExitCode})`);
-    if (i === 0) await new Promise((r) => setTimeout(r, 500));
-  }
 }

@@ -1,5 +1,6 @@
-import { Transform } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { abortError } from '../exec/localRunner.js';
 import type { CommandRunner, StreamingCommand } from '../exec/runner.js';
 
 /** A pass-through that reports how many bytes went by (bytes moved is a migration figure). */
@@ -52,3 +53,42 @@ export async function pipeCommands(
   }
 }
 
+
+/**
+ * Streams `from` (an HTTP response from one daemon: an archive, a saved image) into `consume`
+ * (a request to another daemon), counting bytes. Both ends are watched: when the source breaks
+ * mid-stream, the request is aborted at once instead of waiting forever for the rest (with the
+ * container frozen); when the request fails, the source is torn down.
+ */
+export async function streamInto<T>(
+  what: string,
+  from: NodeJS.ReadableStream,
+  consume: (body: Readable, abort: AbortSignal) => Promise<T>,
+  onBytes: (n: number) => void,
+  signal?: AbortSignal,
+): Promise<T> {
+  const ac = new AbortController();
+  const onAbort = () => ac.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const counted = countBytes(onBytes);
+  const flow = pipeline(from, counted).catch((e: Error) => {
+    throw new TransferError(`${what}: the stream broke (${e.message})`);
+  });
+  const used = consume(counted, ac.signal);
+  try {
+    const [, result] = await Promise.all([flow, used]);
+    return result;
+  } catch (e) {
+    // When the source broke, the consumer often fails first with a bare "aborted": name the cause.
+    const broke: unknown = await Promise.race([flow.then(() => undefined, (f: unknown) => f), new Promise<undefined>((r) => setTimeout(() => r(undefined), 100))]);
+    ac.abort();
+    counted.destroy();
+    (from as Partial<Readable>).destroy?.();
+    flow.catch(() => undefined);
+    used.catch(() => undefined);
+    if (signal?.aborted) throw abortError();
+    throw broke ?? e;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}

@@ -35,7 +35,11 @@ export interface MigrationRecord {
   outcome: 'ok' | 'failed' | 'cancelled';
   error?: string;
   failedPhase?: MigrationPhase;
-  sourceAfterFailure?: 'untouched' | 'restored' | 'stopped';
+  /** What the hosts said of each side after a failure (migrate/state.ts). */
+  sourceAfterFailure?: 'untouched' | 'running' | 'restored' | 'stopped';
+  targetAfterFailure?: 'none' | 'removed' | 'left' | 'running' | 'unknown';
+  /** The source's restart policy held off for the freeze; the target has it, the stopped source keeps 'no'. */
+  restartPolicyHeld?: string;
   warnings: string[];
   tags?: Record<string, string | number | boolean>;
 }

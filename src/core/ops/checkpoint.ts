@@ -9,6 +9,7 @@ import type { CapabilityReport } from '../probe/capabilities.js';
 import { newRecordId, outcomeOf, type CheckpointRecord, type EngineId } from '../records.js';
 import type { ResultsStore } from '../store/resultsStore.js';
 import { memoryInUse, resolveContainer } from './resolve.js';
+import { giveBackIfRunning, holdRestartPolicy, type RestartPolicy } from './restartPolicy.js';
 import { sizeOnDisk } from './sizes.js';
 
 export interface CheckpointOptions {
@@ -86,7 +87,10 @@ export async function checkpointContainer(host: DockerHost, ref: string, opts: C
     ...(opts.tags ? { tags: opts.tags } : {}),
   };
   let record: CheckpointRecord;
+  let held: RestartPolicy | undefined;
   try {
+    // A freeze that ends the process must not let dockerd start it again from scratch.
+    if (!opts.leaveRunning) held = await holdRestartPolicy(host, c.id, c.inspect);
     opts.onPhase?.('Waiting for other checkpoints on this host');
     const cost = host.history.expectedMs(engineId, memoryBytes);
     const result = await host.scheduler.run(
@@ -110,12 +114,13 @@ export async function checkpointContainer(host: DockerHost, ref: string, opts: C
     const wallMs = performance.now() - t0;
     // Outside the timed part: reading back what the dump left costs the user nothing.
     const [imageBytes, criu] = await Promise.all([sizeOnDisk(host, result.dir), result.statsPath ? readDumpStats(host.runner, result.statsPath) : undefined]);
-    record = { ...base, wallMs, queuedMs: t0 - requested, outcome: 'ok', ...(criu ? { criu } : {}), ...(imageBytes !== undefined ? { imageBytes } : {}) };
+    record = { ...base, wallMs, queuedMs: t0 - requested, outcome: 'ok', ...(criu ? { criu } : {}), ...(imageBytes !== undefined ? { imageBytes } : {}), ...(held ? { restartPolicyHeld: held.Name } : {}) };
     if (result.preDumpRounds) record.preDumpRounds = result.preDumpRounds.map((r) => ({ wallMs: r.wallMs, ...(r.criu ? { criu: r.criu } : {}) }));
     if (result.preDumpStop) record.preDumpStop = result.preDumpStop;
     if (result.preDumpDropped) record.preDumpDropped = true;
   } catch (e) {
     record = { ...base, wallMs: performance.now() - t0, queuedMs: t0 - requested, ...outcomeOf(e) };
+    if (held && !(await giveBackIfRunning(host, c.id, held).catch(() => false))) record.restartPolicyHeld = held.Name;
     await store?.append(record);
     throw e;
   }

@@ -7,6 +7,7 @@ import { newRecordId, outcomeOf, type RestoreRecord } from '../records.js';
 import type { ResultsStore } from '../store/resultsStore.js';
 import { UnavailableError } from './checkpoint.js';
 import { NotFoundError, resolveContainer } from './resolve.js';
+import { giveBackRestartPolicy, heldRestartPolicy } from './restartPolicy.js';
 
 export class RestoreFailedError extends Error {
   constructor(message: string, readonly criuReason?: string) {
@@ -49,9 +50,16 @@ export async function restoreContainer(
   const t0 = performance.now();
   const base = { kind: 'restore' as const, id: newRecordId(started), host: host.name, container: c.name, containerId: c.id, checkpointName: name, startedAt: started.toISOString(), ...(opts.tags ? { tags: opts.tags } : {}) };
   let record: RestoreRecord;
+  // Read before the start: a restore that recreates the container takes its folder away.
+  const held = await heldRestartPolicy(host, c.id);
   try {
     await startWithRetry(host, c.id, name);
     record = { ...base, wallMs: performance.now() - t0, outcome: 'ok' };
+    // Running from its checkpoint again: dockerd may restart it from now on, as its owner asked.
+    // A failure here must not turn a running restore into a failed one: the note stays on the
+    // host and the next restore gives the policy back.
+    const given = held && (await giveBackRestartPolicy(host, c.id, held, record.containerId).catch(() => undefined));
+    if (given) record.restartPolicyGivenBack = given;
   } catch (e) {
     record = { ...base, wallMs: performance.now() - t0, ...outcomeOf(e) };
     await store?.append(record);

@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { PassThrough } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { abortError } from '../exec/localRunner.js';
 import type { CommandRunner, RunOptions, RunResult, StreamingCommand } from '../exec/runner.js';
 import { SshConnection, stopProcess } from './connection.js';
@@ -82,8 +83,11 @@ export class SshRunner implements CommandRunner {
       if (killed) void stopProcess(child);
       const stderr = captureStderr(child);
       child.stdin!.on('error', () => undefined); // EPIPE when the remote side exits early
+      // stdin keeps pipe(): when the remote side exits early, what a writer still sends is
+      // drained below and the exit code tells why. stdout goes through pipeline so that a
+      // broken ssh stream errors the reader instead of leaving it waiting for an end.
       stdin.pipe(child.stdin!);
-      child.stdout!.pipe(stdout);
+      pipeline(child.stdout!, stdout).catch(() => undefined);
       const [code, sig] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child!.once('close', (c: number | null, s: NodeJS.Signals | null) => resolve([c, s])));
       stdin.unpipe(child.stdin!);
       stdin.resume();

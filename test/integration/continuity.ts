@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+import type { DockerHost } from '../../src/core/index.js';
+import { readCount, sleep } from './helpers.js';
+
+/**
+ * The continuity check a cold restart cannot pass: after a restore, the first value that
+ * differs from the frozen one lies in (frozen, frozen + k], k being the ticks (0.2 s each) the
+ * restored process had time for plus a small slack. A restart from scratch reads 1, 2…;
+ * a stale file (nothing running) never differs.
+ */
+export async function assertContinues(host: DockerHost, id: string, frozen: number, opts: { tickMs?: number; slack?: number; timeoutMs?: number; path?: (host: DockerHost, id: string) => Promise<number> } = {}): Promise<number> {
+  const tickMs = opts.tickMs ?? 200;
+  const read = opts.path ?? readCount;
+  const t0 = Date.now();
+  for (;;) {
+    const v = await read(host, id);
+    if (v !== frozen) {
+      const k = Math.ceil((Date.now() - t0) / tickMs) + (opts.slack ?? 10);
+      assert.ok(v > frozen && v <= frozen + k, `after the restore the counter read ${v}; expected in (${frozen}, ${frozen + k}] (a restart from scratch reads small values)`);
+      return v;
+    }
+    if (Date.now() - t0 > (opts.timeoutMs ?? 20_000)) assert.fail(`the counter stayed at the frozen value ${frozen}: nothing runs`);
+    await sleep(50);
+  }
+}
