@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every Cryo test on a fresh Debian 12 machine as root: provisions the hosts the tests
 # use (Docker + CRIU, a second daemon behind a private sshd, a third daemon running Docker 28,
-# code-server + chromium), builds
+# the application image built from Debian packages, code-server + chromium), builds
 # the extension, then unit, integration, extension-host and UI tests. `npm test` runs this;
 # so does .ci/run. Each phase's output is kept under artifacts/test-logs/.
 #
@@ -45,6 +45,7 @@ if [ "${CRYO_SKIP_PROVISION:-0}" != 1 ]; then
   bash scripts/provision/host.sh
   bash scripts/provision/host-b.sh
   bash scripts/provision/host-c.sh
+  bash scripts/provision/apps.sh # after A, B and C are up: the app image goes into all three
   bash scripts/provision/code-server.sh
 fi
 

@@ -20,6 +20,7 @@ export * from './migrate/types.js';
 export { PreflightError } from './migrate/preflight.js';
 export { planTargetContainer } from './migrate/containerSpec.js';
 export { planFsCopy } from './migrate/fsDiff.js';
+export { describeVolumePlan, planVolumes, type VolumeMode, type VolumePlan } from './migrate/volumes.js';
 export * from './scheduler/scheduler.js';
 export * from './scheduler/costModel.js';
 export * from './engines/preDump.js';

@@ -1,5 +1,19 @@
 import { execa } from 'execa';
-import type { DockerHost } from '../../src/core/index.js';
+import { DockerHost } from '../../src/core/index.js';
+
+/** The hosts scripts/provision/ makes on this machine (host B, reached over ssh, is in sshHost tests). */
+export const HOST_A_ENDPOINT = 'unix:///var/run/docker.sock'; // Docker 20.10
+export const HOST_C_ENDPOINT = 'unix:///run/docker-c.sock'; // Docker 28.5.2 (host-c.sh)
+
+/** Host A: the machine's own daemon, Docker 20.10 (scripts/provision/host.sh). */
+export function hostA(): DockerHost {
+  return DockerHost.local('host-a', HOST_A_ENDPOINT);
+}
+
+/** Host C: a third local daemon running Docker 28.5.2 (scripts/provision/host-c.sh). */
+export function hostC(): DockerHost {
+  return DockerHost.local('host-c', HOST_C_ENDPOINT);
+}
 
 /**
  * Real containers on a real daemon for the integration tests. Every container gets a

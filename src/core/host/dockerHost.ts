@@ -5,7 +5,8 @@ import type { EngineContext } from '../engines/engine.js';
 import { LocalRunner } from '../exec/localRunner.js';
 import type { CommandRunner } from '../exec/runner.js';
 import { probeHost } from '../probe/probeHost.js';
-import type { CapabilityReport } from '../probe/capabilities.js';
+import type { CapabilityReport, Feature } from '../probe/capabilities.js';
+import { settledRestoreTest, withRestoreTest } from '../probe/restoreTestCache.js';
 import { CheckpointHistory } from '../scheduler/history.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { connectSshDocker } from '../ssh/sshDocker.js';
@@ -61,11 +62,24 @@ export class DockerHost {
   capabilities(signal?: AbortSignal): Promise<CapabilityReport> {
     this.report ??= probeHost(this.docker, this.runner, signal).then((r) => {
       if (r.raw.docker.rootDir) this.rootDir = r.raw.docker.rootDir;
-      return r;
+      // What is known about restore here; the behaviour test, if needed, runs in the background.
+      return withRestoreTest(this, r);
     });
     // A failed probe must not stay cached forever.
     this.report.catch(() => (this.report = undefined));
     return this.report;
+  }
+
+  /**
+   * Whether Cryo may rely on `docker start --checkpoint` into the same container here, once the
+   * restore behaviour test has answered (capabilities() may still say "pending" by version).
+   * Call before freezing a container whose restore depends on it.
+   */
+  async restoreInPlace(signal?: AbortSignal): Promise<Feature> {
+    const current = this.capabilities(signal);
+    const settled = await settledRestoreTest(this, await current);
+    if (this.report === current) this.report = Promise.resolve(settled);
+    return settled.restoreInPlace;
   }
 
   refresh(): void {

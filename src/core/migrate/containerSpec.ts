@@ -23,7 +23,11 @@ const HOST_CONFIG_KEYS = [
 
 const CONFIG_KEYS = ['Cmd', 'Entrypoint', 'Env', 'WorkingDir', 'User', 'Labels', 'Tty', 'OpenStdin', 'StdinOnce', 'StopSignal', 'ExposedPorts', 'Hostname'] as const;
 
-export function planTargetContainer(inspect: Docker.ContainerInspectInfo, imageRef: string, name: string): CarryPlan {
+/**
+ * `copiedVolumes`: the volumes whose content the migration copies (volumes.ts); Docker must not
+ * fill them from the image first (NoCopy), and they need no warning.
+ */
+export function planTargetContainer(inspect: Docker.ContainerInspectInfo, imageRef: string, name: string, copiedVolumes: ReadonlySet<string> = new Set()): CarryPlan {
   const warnings: string[] = [];
   const config = inspect.Config as unknown as Record<string, unknown>;
   const host = inspect.HostConfig as unknown as Record<string, unknown>;
@@ -48,8 +52,11 @@ export function planTargetContainer(inspect: Docker.ContainerInspectInfo, imageR
       bindSources.push(m.Source);
       mounts.push({ Type: 'bind', Source: m.Source, Target: m.Destination, ReadOnly: !m.RW });
     } else if (m.Type === 'volume' && m.Name) {
-      mounts.push({ Type: 'volume', Source: m.Name, Target: m.Destination, ReadOnly: !m.RW });
-      warnings.push(`Volume ${m.Name} (${m.Destination}) is created on the target if missing; its contents are not copied.`);
+      const driver = (m as { Driver?: string }).Driver;
+      const copied = copiedVolumes.has(m.Name);
+      const volumeOptions = { ...(copied ? { NoCopy: true } : {}), ...(driver && driver !== 'local' ? { DriverConfig: { Name: driver, Options: {} } } : {}) };
+      mounts.push({ Type: 'volume', Source: m.Name, Target: m.Destination, ReadOnly: !m.RW, ...(Object.keys(volumeOptions).length ? { VolumeOptions: volumeOptions as Docker.MountSettings['VolumeOptions'] } : {}) });
+      if (!copied) warnings.push(`Volume ${m.Name} (${m.Destination}) is created on the target if missing; its contents are not copied.`);
     } else if (m.Type === 'tmpfs') {
       mounts.push({ Type: 'tmpfs', Source: '', Target: m.Destination });
     } else {

@@ -16,6 +16,7 @@ import { decideFinish } from './precopyFinish.js';
 import { CodecUnavailableError, removeShippedRounds, resolveCodec, transferCheckpoint, type CodecChoice, type TransferCodec } from './transfer.js';
 import { MigrationFailedError, phaseTitle, rollBack, verifyRunning } from './state.js';
 import type { MigrationPhase, MigrationRecord } from './types.js';
+import { copyVolumes, describeVolumePlan, dropSnapshots, planVolumes, prepareVolumeCopy, removeCreatedVolumes, targetVolumeProblems, underMount, type VolumeCopy, type VolumeMode } from './volumes.js';
 
 export interface MigrateOptions {
   /** Name on the target; the source's name by default. */
@@ -38,6 +39,12 @@ export interface MigrateOptions {
    * works and asks the hosts nothing.
    */
   codec?: CodecChoice;
+  /**
+   * Local volumes: 'copy' (default) copies their content, while the container runs and then
+   * the changes while it is frozen; 'skip' leaves them (the target uses the volume of that name
+   * on its host). What cannot travel is listed in the warnings either way (planVolumes).
+   */
+  volumes?: VolumeMode;
   /** Remove the source container after a verified migration (default: keep it stopped). */
   removeSource?: boolean;
   /** Cancelling before the freeze stops cleanly; after it, the source is restored (rollback). */
@@ -96,14 +103,26 @@ export async function migrateContainer(source: DockerHost, target: DockerHost, r
     throw new MigrationFailedError(phase, err, rolled.source, rolled.detail, rec.codec, rolled.target);
   };
 
-  let c: ResolvedContainer & { targetName: string; codec: TransferCodec };
+  const volumeMode: VolumeMode = opts.volumes ?? 'copy';
+  // The target's partial container, then the volumes this migration created there, then the source.
+  const rollBackAll = async (_err?: unknown) => {
+    const rolled = await rollBack({ source, target, ...(sourceId ? { sourceId } : {}), ...(targetId ? { targetId } : {}), freezeTried, checkpoint: checkpointName });
+    if (targetId && rolled.target === 'removed' && createdVolumes.length) rolled.detail += ` ${(await removeCreatedVolumes(target, createdVolumes)).join(' ')}`;
+    return rolled;
+  };
+  let volumeCopy: VolumeCopy | undefined;
+  let createdVolumes: string[] = [];
+  let c: ResolvedContainer & { targetName: string; codec: TransferCodec; travel: VolumeCopy['volumes'] };
   try {
     c = await step('preflight', async () => {
       const c = await resolveContainer(source, ref);
       const targetName = assertValidName('container', opts.targetName ?? c.name);
       rec.container = c.name;
-      const plan = planTargetContainer(c.inspect, c.inspect.Config.Image, targetName);
-      const pre = await preflight(source, target, c, plan, targetName);
+      const volumePlan = await planVolumes(source, c.inspect);
+      const travel = volumeMode === 'copy' ? volumePlan.travel : [];
+      const plan = planTargetContainer(c.inspect, c.inspect.Config.Image, targetName, new Set(travel.map((v) => v.name)));
+      const [pre, volumesThere] = await Promise.all([preflight(source, target, c, plan, targetName), targetVolumeProblems(target, { travel, stay: [] })]);
+      if (volumesThere.problems.length) throw new PreflightError(volumesThere.problems);
       if (pre.memoryBytes !== undefined) rec.memoryBytes = pre.memoryBytes;
       // Chosen once, before the freeze: the probe (cached per host) stays off the downtime,
       // and pre-copy rounds and the final part go with the same codec.
@@ -111,17 +130,28 @@ export async function migrateContainer(source: DockerHost, target: DockerHost, r
         throw e instanceof CodecUnavailableError ? new PreflightError([e.message]) : e;
       });
       rec.codec = codec;
-      rec.warnings.push(...plan.warnings);
-      return { ...c, targetName, codec };
+      rec.warnings.push(...plan.warnings, ...describeVolumePlan({ travel: [], stay: volumePlan.stay }, volumeMode));
+      createdVolumes = travel.filter((v) => !volumesThere.existing.includes(v.name)).map((v) => v.name);
+      return { ...c, targetName, codec, travel };
     });
     sourceId = c.id;
     const image = await step('image', () => ensureImage(source, target, c.inspect, opts.signal));
     rec.bytes.image = image.bytes;
     targetId = await step('create', async () => {
-      const plan = planTargetContainer(c.inspect, image.ref, c.targetName);
+      const plan = planTargetContainer(c.inspect, image.ref, c.targetName, new Set(c.travel.map((v) => v.name)));
       return assertContainerId((await target.docker.createContainer(plan.create)).id);
     });
     rec.targetContainer = c.targetName;
+    if (c.travel.length) {
+      // The bulk of the volumes while the container still runs: only the changes wait for the freeze.
+      volumeCopy = await step('volumes', async () => {
+        const copy = await prepareVolumeCopy(source, target, c.travel, rec.id);
+        const bytes = await copyVolumes(source, target, copy, c.codec, opts.signal);
+        rec.volumes = c.travel.map((v) => ({ name: v.name, destination: v.destination, liveBytes: bytes.get(v.name) ?? 0, frozenBytes: 0, frozenMs: 0 }));
+        rec.bytes.volumes = sum(bytes);
+        return copy;
+      });
+    }
 
     const tid = targetId;
     const { codec } = c;
@@ -162,8 +192,18 @@ export async function migrateContainer(source: DockerHost, target: DockerHost, r
     if (cp.restartPolicyHeld) rec.restartPolicyHeld = cp.restartPolicyHeld;
     if (cp.criu) rec.criu = cp.criu;
     if (cp.preDumpStop) rec.precopyStop = cp.preDumpStop;
+    if (volumeCopy) {
+      const copy = volumeCopy;
+      const s = performance.now();
+      const bytes = await step('volume-changes', () => copyVolumes(source, target, copy, codec, opts.signal));
+      rec.bytes.volumes = (rec.bytes.volumes ?? 0) + sum(bytes);
+      for (const v of rec.volumes ?? []) Object.assign(v, { frozenBytes: bytes.get(v.name) ?? 0, frozenMs: performance.now() - s });
+    }
+    // What lies under a mount is not the container's own layer: volumes travel above (or are
+    // skipped by choice), and a bind mount's host folder must never be written on the target.
+    const mounts = c.inspect.Mounts.map((m) => m.Destination);
     rec.bytes.filesystem = await step('filesystem', async () => {
-      const plan = planFsCopy(await containerChanges(source, c.id));
+      const plan = planFsCopy((await containerChanges(source, c.id)).filter((ch) => !underMount(ch.Path, mounts)));
       if (plan.deleted.length) rec.warnings.push(`Deleted paths are not replayed on the target: ${plan.deleted.slice(0, 5).join(', ')}${plan.deleted.length > 5 ? '…' : ''}`);
       return copyFsChanges(source, c.id, target, tid, plan, opts.signal);
     });
@@ -176,7 +216,9 @@ export async function migrateContainer(source: DockerHost, target: DockerHost, r
     await step('restore', () => restoreContainer(target, tid, checkpointName, { tags: { migration: rec.id } }));
     rec.downtimeMs = performance.now() - (frozenAt ?? performance.now());
   } catch (err) {
-    return fail(err, await rollBack({ source, target, ...(sourceId ? { sourceId } : {}), ...(targetId ? { targetId } : {}), freezeTried, checkpoint: checkpointName }));
+    return fail(err, await rollBackAll(err));
+  } finally {
+    if (volumeCopy) await dropSnapshots(source, rec.id).catch(() => undefined);
   }
 
   // The target runs from the checkpoint. From here on nothing may remove it: only a definite
@@ -184,7 +226,7 @@ export async function migrateContainer(source: DockerHost, target: DockerHost, r
   const tid = targetId;
   const verdict = await step('verify', () => verifyRunning(target, tid), false);
   if (!verdict.ok && verdict.definite) {
-    return fail(new Error(verdict.why), await rollBack({ source, target, sourceId: c.id, targetId: tid, freezeTried, checkpoint: checkpointName }));
+    return fail(new Error(verdict.why), await rollBackAll());
   }
   if (!verdict.ok) {
     return fail(new Error(verdict.why), {
@@ -204,4 +246,8 @@ export async function migrateContainer(source: DockerHost, target: DockerHost, r
   rec.totalMs = performance.now() - t0;
   await store?.append(rec);
   return rec;
+}
+
+function sum(m: ReadonlyMap<string, number>): number {
+  return [...m.values()].reduce((a, b) => a + b, 0);
 }

@@ -38,7 +38,7 @@ export class MigrationFailedError extends Error {
 /** The phase as users read it; the transfer names its codec when given ("Checkpoint transfer (zstd)"). */
 export function phaseTitle(p: MigrationPhase, codec?: TransferCodec): string {
   if (p === 'transfer' && codec) return `Checkpoint transfer (${codec})`;
-  return { preflight: 'Preflight', image: 'Image transfer', create: 'Creating the target container', checkpoint: 'Checkpoint', filesystem: 'File-system copy', transfer: 'Checkpoint transfer', restore: 'Restore on the target', verify: 'Verification', cleanup: 'Clean-up' }[p];
+  return { preflight: 'Preflight', image: 'Image transfer', create: 'Creating the target container', volumes: 'Volume copy (while running)', 'volume-changes': 'Volume changes (frozen)', checkpoint: 'Checkpoint', filesystem: 'File-system copy', transfer: 'Checkpoint transfer', restore: 'Restore on the target', verify: 'Verification', cleanup: 'Clean-up' }[p];
 }
 
 /** Inspect, tolerating a transient error (a dropped ssh session, a busy daemon): undefined only when it keeps failing. */

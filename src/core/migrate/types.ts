@@ -2,7 +2,7 @@ import type { EngineId } from '../records.js';
 import type { CriuDumpStats } from '../stats/criuStats.js';
 import type { TransferCodec } from './transfer.js';
 
-export type MigrationPhase = 'preflight' | 'image' | 'create' | 'checkpoint' | 'filesystem' | 'transfer' | 'restore' | 'verify' | 'cleanup';
+export type MigrationPhase = 'preflight' | 'image' | 'create' | 'volumes' | 'checkpoint' | 'volume-changes' | 'filesystem' | 'transfer' | 'restore' | 'verify' | 'cleanup';
 
 /** One migration, as recorded in the results store next to checkpoint and restore runs. */
 export interface MigrationRecord {
@@ -19,7 +19,10 @@ export interface MigrationRecord {
   engine?: EngineId;
   criu?: CriuDumpStats;
   phasesMs: Partial<Record<MigrationPhase, number>>;
-  bytes: { image: number; filesystem: number; checkpoint: number };
+  /** volumes: both passes of the volume copy on the wire (absent when no volume travelled). */
+  bytes: { image: number; filesystem: number; checkpoint: number; volumes?: number };
+  /** The local volumes copied with the container (volumes.ts), and what the frozen pass cost. */
+  volumes?: { name: string; destination: string; liveBytes: number; frozenBytes: number; frozenMs: number }[];
   /** How the checkpoint went over the wire (absent when the migration stopped before choosing, and in older records). */
   codec?: TransferCodec;
   /** Pre-copy rounds shipped while the container ran (absent for stop-and-copy). */

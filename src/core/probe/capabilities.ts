@@ -1,3 +1,9 @@
+import { restoreInPlaceFeature, socketsFeature, type RestoreTestState } from './stackKnowledge.js';
+import { compareVersions } from './versions.js';
+
+export { compareVersions } from './versions.js';
+export { daemonKey, type RestoreTest, type RestoreTestState } from './stackKnowledge.js';
+
 /**
  * What a host can do, as data the UI shows. Every feature carries the reason it is
  * unavailable, because "pre-dump is disabled" is useless without "kernel lacks soft-dirty".
@@ -10,10 +16,28 @@ export interface Feature {
 }
 
 export interface RawProbe {
-  docker: { reachable: boolean; error?: string; version?: string; apiVersion?: string; experimental?: boolean; rootDir?: string; kernel?: string; cpus?: number; os?: string; storageDriver?: string };
+  docker: {
+    reachable: boolean;
+    error?: string;
+    version?: string;
+    apiVersion?: string;
+    experimental?: boolean;
+    rootDir?: string;
+    kernel?: string;
+    cpus?: number;
+    os?: string;
+    storageDriver?: string;
+    /** containerd's version as the daemon reports it, and the daemon's ID: with version, the key of a restore test. */
+    containerdVersion?: string;
+    id?: string;
+    /** Docker's name for the host architecture (amd64, arm64, ...). */
+    arch?: string;
+  };
   criu: { found: boolean; version?: string; checkExit?: number; checkOutput?: string; memDirtyTrackExit?: number; uffdExit?: number };
   runc: { found: boolean; version?: string };
   privileged: { isRoot: boolean; sudo: boolean };
+  /** The restore behaviour test (probe/restoreTest.ts) for this daemon; absent when it cannot run. */
+  restoreTest?: RestoreTestState;
 }
 
 export interface CapabilityReport {
@@ -25,6 +49,10 @@ export interface CapabilityReport {
   engines: { docker: Feature; runc: Feature };
   preDump: Feature;
   uffd: Feature;
+  /** ok=false: CRIU cannot dump TCP/UDP sockets here (CRIU < 4.2 on a kernel >= 6.16). */
+  sockets: Feature;
+  /** ok=false: Cryo must not rely on `docker start --checkpoint` into the same container (see stackKnowledge.ts). */
+  restoreInPlace: Feature;
   /** The single most important problem, for a tree item's message; undefined when all is well. */
   blocker?: { message: string; action: 'docs' | 'settings' | 'retry' };
 }
@@ -62,7 +90,9 @@ export function interpret(raw: RawProbe): CapabilityReport {
       ? { ok: true }
       : { ok: false, reason: 'The kernel lacks soft-dirty page tracking (CONFIG_MEM_SOFT_DIRTY), so CRIU cannot pre-dump (criu check --feature mem_dirty_track fails).' };
   const uffd: Feature = raw.criu.uffdExit === 0 ? { ok: true } : { ok: false, reason: 'userfaultfd (uffd-noncoop) not supported: no lazy/post-copy restore' };
-  const report: CapabilityReport = { raw, docker, experimental, criu, privileged, engines: { docker: engineDocker, runc }, preDump, uffd };
+  const sockets = socketsFeature(raw);
+  const restoreInPlace = restoreInPlaceFeature(raw, engineDocker);
+  const report: CapabilityReport = { raw, docker, experimental, criu, privileged, engines: { docker: engineDocker, runc }, preDump, uffd, sockets, restoreInPlace };
   const blocker = firstBlocker(report);
   if (blocker) report.blocker = blocker;
   return report;
@@ -76,7 +106,7 @@ function criuFeature(raw: RawProbe): Feature {
   if (raw.criu.checkExit === undefined) return { ok: false, reason: 'criu check could not run (needs root)' };
   if (raw.criu.checkExit !== 0) {
     const why = lastMeaningfulLine(raw.criu.checkOutput ?? '');
-    return { ok: false, reason: `criu check fails on this kernel${why ? `: ${why}` : ''}. A newer CRIU is needed (scripts/provision/host.sh builds 4.1.1).` };
+    return { ok: false, reason: `criu check fails on this kernel${why ? `: ${why}` : ''}. A newer CRIU is needed (scripts/provision/host.sh builds 4.2.1).` };
   }
   return { ok: true, reason: `CRIU ${raw.criu.version ?? '?'}: criu check passes` };
 }
@@ -86,18 +116,6 @@ function firstBlocker(r: CapabilityReport): CapabilityReport['blocker'] {
   if (!r.experimental.ok) return { message: 'Docker experimental mode is off: checkpoints unavailable', action: 'docs' };
   if (!r.criu.ok) return { message: r.raw.criu.found ? 'CRIU does not work on this kernel' : 'CRIU is not installed', action: 'docs' };
   return undefined;
-}
-
-/** "Version 4.1.1" / "4.1.1" / "3.17.1 (gitid ...)" -> numeric compare on the dotted part. */
-export function compareVersions(a: string, b: string): number {
-  const parse = (v: string) => (v.match(/\d+(\.\d+)*/)?.[0] ?? '0').split('.').map(Number);
-  const x = parse(a);
-  const y = parse(b);
-  for (let i = 0; i < Math.max(x.length, y.length); i++) {
-    const d = (x[i] ?? 0) - (y[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
 }
 
 export function parseCriuVersion(output: string): string | undefined {
@@ -126,7 +144,10 @@ export function describeReport(r: CapabilityReport): string {
     line('Engine: runc', r.engines.runc),
     line('Pre-dump', r.preDump),
     line('Lazy pages (uffd)', r.uffd),
+    line('TCP/UDP sockets', r.sockets),
+    line('Restore in place', r.restoreInPlace),
     r.raw.docker.kernel ? `Kernel ${r.raw.docker.kernel}, ${r.raw.docker.cpus ?? '?'} CPUs, storage ${r.raw.docker.storageDriver ?? '?'}` : '',
+    r.raw.docker.containerdVersion ? `containerd ${r.raw.docker.containerdVersion}` : '',
   ]
     .filter(Boolean)
     .join('\n');

@@ -16,9 +16,13 @@ export async function probeHost(docker: Docker, runner: CommandRunner, signal?: 
 async function probeDocker(docker: Docker): Promise<RawProbe['docker']> {
   try {
     const [version, info] = await Promise.all([docker.version(), docker.info() as Promise<Record<string, unknown>>]);
+    const containerd = version.Components?.find((c) => c.Name.toLowerCase() === 'containerd')?.Version;
     return {
       reachable: true,
       version: version.Version,
+      ...(containerd ? { containerdVersion: containerd } : {}),
+      ...(info['ID'] ? { id: String(info['ID']) } : {}),
+      ...(version.Arch ? { arch: version.Arch } : {}),
       apiVersion: version.ApiVersion,
       experimental: info['ExperimentalBuild'] === true,
       rootDir: String(info['DockerRootDir'] ?? '/var/lib/docker'),

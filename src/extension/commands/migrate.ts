@@ -1,11 +1,12 @@
 import * as vscode from 'vscode';
-import { formatBytes, migrateContainer, MigrationFailedError, phaseTitle, type DockerHost, type MigrationPhase, type MigrationRecord } from '../../core/index.js';
+import { describeVolumePlan, formatBytes, migrateContainer, MigrationFailedError, phaseTitle, planVolumes, type DockerHost, type MigrationPhase, type MigrationRecord, type VolumeMode, type VolumePlan } from '../../core/index.js';
 import type { ContainerNode } from '../tree/nodes.js';
 import { reportError, withCancellableProgress } from '../ui/progress.js';
 import type { CommandContext } from './context.js';
 import { pickContainer, type PickedContainer } from './pickers.js';
 
-const PHASES: MigrationPhase[] = ['preflight', 'image', 'create', 'checkpoint', 'filesystem', 'transfer', 'restore', 'verify'];
+const WITHOUT_VOLUMES = 'Migrate Without Volume Contents';
+const PHASES: MigrationPhase[] = ['preflight', 'image', 'create', 'volumes', 'checkpoint', 'volume-changes', 'filesystem', 'transfer', 'restore', 'verify'];
 
 /**
  * "Migrate Container…": pick the container and the target host, confirm a summary
@@ -23,23 +24,28 @@ export function migrateCommand(ctx: CommandContext) {
     const target = await pickTarget(targets);
     if (!target) return;
     const go = 'Migrate';
-    const summary = await describe(ctx, source, target);
-    if ((await vscode.window.showInformationMessage(summary, { modal: true }, go)) !== go) return;
+    const volumePlan = await planVolumes(source.host, await source.host.docker.getContainer(source.info.id).inspect());
+    const summary = await describe(ctx, source, target, volumePlan);
+    // The user chooses whether local volumes are copied (e.g. not when both hosts share the storage).
+    const choices = volumePlan.travel.length ? [go, WITHOUT_VOLUMES] : [go];
+    const choice = await vscode.window.showInformationMessage(summary, { modal: true }, ...choices);
+    if (choice === undefined) return;
+    const volumes: VolumeMode = choice === WITHOUT_VOLUMES ? 'skip' : 'copy';
     const removeSource = vscode.workspace.getConfiguration('cryo').get<boolean>('migration.removeSource', false);
     const precopy = preCopySetting() !== 'off';
     try {
       const rec = await withCancellableProgress(`Cryo: migrating ${source.info.name} to ${target.name}`, (say, signal) =>
-        migrateContainer(source.host, target, source.info.id, { signal, removeSource, precopy, onPhase: (p, codec) => say(`${PHASES.indexOf(p) + 1}/${PHASES.length} ${phaseTitle(p, codec)}`) }, ctx.store),
+        migrateContainer(source.host, target, source.info.id, { signal, removeSource, precopy, volumes, onPhase: (p, codec) => say(`${PHASES.indexOf(p) + 1}/${PHASES.length} ${phaseTitle(p, codec)}`) }, ctx.store),
       );
       ctx.log.info(`Migration ${rec.container} ${rec.source} -> ${rec.target}: ${JSON.stringify({ phasesMs: rec.phasesMs, bytes: rec.bytes, downtimeMs: rec.downtimeMs })}`);
       if (rec.precopyFinish) ctx.log.info(`Pre-copy of ${rec.container}: ${rec.precopyRounds?.length ?? 0} round(s) shipped while running; ${rec.precopyFinish.why}`);
       for (const w of rec.warnings) ctx.log.warn(w);
       void vscode.window.showInformationMessage(
-        `Cryo: ${rec.container} now runs on ${rec.target} (downtime ${((rec.downtimeMs ?? 0) / 1000).toFixed(2)} s, ${formatBytes(rec.bytes.checkpoint + rec.bytes.filesystem + rec.bytes.image)} moved).` +
+        `Cryo: ${rec.container} now runs on ${rec.target} (downtime ${((rec.downtimeMs ?? 0) / 1000).toFixed(2)} s, ${formatBytes(rec.bytes.checkpoint + rec.bytes.filesystem + rec.bytes.image + (rec.bytes.volumes ?? 0))} moved).` +
           (removeSource ? '' : ` The source is kept, stopped, on ${rec.source}.`),
       );
     } catch (e) {
-      if (e instanceof MigrationFailedError) ctx.log.error(`Migration failed in phase ${e.phase}; source ${e.sourceState}. ${e.detail}`);
+      if (e instanceof MigrationFailedError) ctx.log.error(`Migration stopped in phase ${e.phase}; source ${e.sourceState}, target ${e.targetState}. ${e.detail}`);
       await reportError(ctx.log, `migration of ${source.info.name}`, e);
     } finally {
       ctx.refresh.request();
@@ -57,7 +63,7 @@ async function pickTarget(targets: readonly DockerHost[]): Promise<DockerHost | 
 }
 
 /** What will move, and what the last comparable migrations cost. */
-async function describe(ctx: CommandContext, source: PickedContainer, target: DockerHost): Promise<string> {
+async function describe(ctx: CommandContext, source: PickedContainer, target: DockerHost, volumes: VolumePlan): Promise<string> {
   const past = (await ctx.store.readAll()).filter((r): r is MigrationRecord => r.kind === 'migration' && r.outcome === 'ok' && r.source === source.host.name && r.target === target.name);
   const last = past.slice(-5).map((r) => r.downtimeMs ?? 0).sort((a, b) => a - b);
   const expected = last.length ? `Past migrations ${source.host.name} → ${target.name}: downtime median ${(last[Math.floor(last.length / 2)]! / 1000).toFixed(2)} s over ${last.length} run(s).` : 'No past migration between these hosts to estimate the downtime from.';
@@ -65,9 +71,18 @@ async function describe(ctx: CommandContext, source: PickedContainer, target: Do
     `Migrate ${source.info.name} (${source.info.image}) from ${source.host.name} to ${target.name}?`,
     'Cryo checks both hosts first, copies the image if needed, then freezes the container, copies its changed files and memory, and restores it on the target.',
     await methodLine(source.host),
+    ...volumeLines(volumes),
     `The source container is ${vscode.workspace.getConfiguration('cryo').get<boolean>('migration.removeSource', false) ? 'removed' : 'kept, stopped'} afterwards; on any failure it is restored where it was.`,
     expected,
   ].join('\n\n');
+}
+
+/** What happens to each volume and mount, named before anything is frozen. */
+function volumeLines(plan: VolumePlan): string[] {
+  if (!plan.travel.length && !plan.stay.length) return [];
+  const lines = describeVolumePlan(plan, 'copy').map((l) => `• ${l}`);
+  if (plan.travel.length) lines.push(`"${WITHOUT_VOLUMES}" leaves the volumes' contents where they are (e.g. storage both hosts share).`);
+  return [`Volumes and mounts:\n${lines.join('\n')}`];
 }
 
 function preCopySetting(): 'auto' | 'off' {

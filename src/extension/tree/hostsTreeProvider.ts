@@ -12,6 +12,8 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<CryoNode>, vsc
   readonly onDidChangeTreeData = this.changed.event;
   /** Last children handed out, so tests and commands can find nodes without re-querying. */
   private readonly lastChildren = new Map<string, CryoNode[]>();
+  private readonly testing = new Set<DockerHost>();
+  private disposed = false;
 
   constructor(
     private readonly hosts: HostRegistry,
@@ -54,11 +56,27 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<CryoNode>, vsc
   private async hostNode(host: DockerHost): Promise<HostNode> {
     const removable = this.hosts.specOf(host)?.source === 'setting';
     try {
-      return new HostNode(host, await withTimeout(host.capabilities(), HOST_TIMEOUT_MS, `probing ${host.name}`), removable);
+      const report = await withTimeout(host.capabilities(), HOST_TIMEOUT_MS, `probing ${host.name}`);
+      if (report.raw.restoreTest?.outcome === 'pending') this.whenRestoreTested(host);
+      return new HostNode(host, report, removable);
     } catch (e) {
       this.log.warn(`Probe of ${host.name} failed: ${String(e)}`);
       return new HostNode(host, undefined, removable);
     }
+  }
+
+  /** The restore behaviour test runs in the background (once per daemon): show its answer when it comes. */
+  private whenRestoreTested(host: DockerHost): void {
+    if (this.testing.has(host)) return;
+    this.testing.add(host);
+    void host
+      .restoreInPlace()
+      .then((f) => this.log.info(`Restore in place on ${host.name}: ${f.ok ? 'works' : 'not relied on'} — ${f.reason ?? ''}`))
+      .catch((e: unknown) => this.log.warn(`Restore test on ${host.name} failed: ${String(e)}`))
+      .finally(() => {
+        this.testing.delete(host);
+        if (!this.disposed) this.refresh();
+      });
   }
 
   private async hostChildren(node: HostNode): Promise<CryoNode[]> {
@@ -95,6 +113,7 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<CryoNode>, vsc
   }
 
   dispose(): void {
+    this.disposed = true;
     this.changed.dispose();
   }
 }

@@ -21,11 +21,23 @@ export class HostNode {
     item.id = `host:${this.host.name}`;
     item.iconPath = new vscode.ThemeIcon(this.report?.blocker ? 'warning' : 'server');
     const raw = this.report?.raw;
-    item.description = raw?.docker.reachable ? `Docker ${raw.docker.version ?? '?'} · CRIU ${raw.criu.version ?? 'missing'}` : this.host.endpoint;
+    item.description = raw?.docker.reachable ? hostDescription(this.report!) : this.host.endpoint;
     item.tooltip = new vscode.MarkdownString(`**${this.host.name}** — ${this.host.endpoint}\n\n`).appendCodeblock(this.report ? describeReport(this.report) : 'probing…', 'text');
     item.contextValue = `${this.report?.blocker ? 'hostError' : 'host'}${this.removable ? 'Removable' : ''}`;
     return item;
   }
+}
+
+/**
+ * The host row's one line: versions, then what does not work here although the checks pass
+ * (the tooltip says why and what to do).
+ */
+export function hostDescription(r: CapabilityReport): string {
+  const parts = [`Docker ${r.raw.docker.version ?? '?'}`, `CRIU ${r.raw.criu.version ?? 'missing'}`];
+  if (r.raw.restoreTest?.outcome === 'pending') parts.push('testing restore…');
+  else if (r.engines.docker.ok && !r.restoreInPlace.ok) parts.push('⚠ no in-place restore');
+  if (r.raw.criu.found && !r.sockets.ok) parts.push('⚠ no TCP/UDP sockets');
+  return parts.join(' · ');
 }
 
 /** A problem shown in the tree with the action that fixes it, instead of an empty tree. */
