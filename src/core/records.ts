@@ -1,3 +1,4 @@
+import type { CriuOptions } from './criu/options.js';
 import type { MigrationRecord } from './migrate/types.js';
 import type { CriuDumpStats } from './stats/criuStats.js';
 
@@ -14,7 +15,8 @@ export interface CheckpointRecord {
   image: string;
   memoryBytes?: number;
   engine: EngineId;
-  options: { leaveRunning: boolean; preDump: boolean };
+  /** criu: the CRIU options the dump was made with (also kept in the checkpoint folder). */
+  options: { leaveRunning: boolean; preDump: boolean; criu?: CriuOptions };
   checkpointName: string;
   startedAt: string;
   /** Time the engine took (the freeze and dump), without the wait for the scheduler. */
@@ -46,10 +48,19 @@ export interface RestoreRecord {
   checkpointName: string;
   startedAt: string;
   wallMs: number;
+  /** CRIU options the restore was given (those the checkpoint was made with), through runc.conf. */
+  criu?: CriuOptions;
+  /** Time the runc.conf change added (lock, change, putting back), inside wallMs. */
+  runcConfMs?: number;
   /** The restart policy an earlier freeze held off, given back once the container ran again. */
   restartPolicyGivenBack?: string;
   outcome: 'ok' | 'failed' | 'cancelled';
   error?: string;
+  /**
+   * Restored by recreating the container under its name (Docker 28+ cannot restore it in
+   * place): containerId is the new container's; what changed, for the user.
+   */
+  recreated?: { oldId: string; changes: string[]; stepsMs?: Record<string, number> };
   tags?: Record<string, string | number | boolean>;
 }
 

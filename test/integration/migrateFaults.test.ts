@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
-import { dirname } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { DockerHost, migrateContainer, MigrationFailedError, SshRunner, type MigrationPhase, type SshOptions } from '../../src/core/index.js';
+import { DockerHost, migrateContainer, MigrationFailedError, SshRunner, type MigrationPhase, ResultsStore, type MigrationRecord, type SshOptions } from '../../src/core/index.js';
 import { isRunning, readCount, removeContainer, runContainer, sleep, uniqueName, waitFor } from './helpers.js';
 import { assertContinues } from './continuity.js';
 
@@ -55,6 +57,7 @@ test('a container that wrote nothing to its file system migrates (docker diff an
   const frozen = await lastLogged(a, srcId);
   await assertContinues(b, bId, frozen, { path: lastLogged });
   assert.equal(await runningCopies(name), 1);
+  console.log(`# no file changes: downtime ${rec.downtimeMs?.toFixed(0)} ms`);
 });
 
 test('cancel after the freeze: not "nothing was changed"; the source is restored and says so, B is cleaned', async () => {
@@ -64,13 +67,15 @@ test('cancel after the freeze: not "nothing was changed"; the source is restored
   await waitFor('counter >= 5', async () => ((await readCount(a, srcId)) >= 5 ? true : undefined));
   const ac = new AbortController();
   let frozen = 0;
+  const dir = await mkdtemp(join(tmpdir(), 'cryo-it-cancel-'));
+  const store = new ResultsStore(join(dir, 'results.jsonl'));
   const err = await migrateContainer(a, b, name, {
     signal: ac.signal,
     precopy: false,
     onPhase: (p) => {
       if (p === 'filesystem') ac.abort();
     },
-  }).then(() => assert.fail('the migration should have been cancelled'), (e: unknown) => e);
+  }, store).then(() => assert.fail('the migration should have been cancelled'), (e: unknown) => e);
   assert.ok(err instanceof MigrationFailedError, String(err));
   assert.notEqual(err.name, 'AbortError', 'an AbortError reads as "nothing was changed"');
   assert.equal(err.sourceState, 'restored');
@@ -78,6 +83,15 @@ test('cancel after the freeze: not "nothing was changed"; the source is restored
   assert.match(err.message, /cancelled/);
   assert.match(err.detail, /restored on local from checkpoint/);
   assert.match(err.detail, /partial container on host-b was removed/);
+  // The record tells the same story, with the time the source was really down (not ~0).
+  const rec = (await store.readAll()).find((r): r is MigrationRecord => r.kind === 'migration');
+  await rm(dir, { recursive: true, force: true });
+  assert.ok(rec, 'the migration was recorded');
+  assert.equal(rec.outcome, 'cancelled');
+  assert.equal(rec.sourceAfterFailure, 'restored');
+  assert.equal(rec.targetAfterFailure, 'removed');
+  assert.ok((rec.downtimeMs ?? 0) > 100, `downtime ${rec.downtimeMs} ms`);
+  console.log(`# cancel after the freeze: source restored, downtime ${rec.downtimeMs?.toFixed(0)} ms, total ${rec.totalMs.toFixed(0)} ms`);
   assert.ok(await isRunning(a, srcId));
   // The restore continued from the dump: read the checkpoint's value from the running source's file.
   frozen = await readCount(a, srcId);
@@ -105,6 +119,7 @@ test('a clean-up failure after a verified migration leaves the target running: a
   assert.equal(rec.outcome, 'ok');
   assert.ok(phases.includes('cleanup'));
   assert.ok(rec.warnings.some((w) => /could not be removed/.test(w)), rec.warnings.join('\n'));
+  console.log(`# clean-up failure: outcome ${rec.outcome}, warning: ${rec.warnings.find((w) => /could not be removed/.test(w))?.slice(0, 90)}`);
   await sleep(1000);
   assert.ok(await isRunning(b, bId), 'the target still runs');
   assert.equal(await runningCopies(name), 1);

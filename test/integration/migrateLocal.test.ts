@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { isRunning, readCount, readFile, removeContainer, runContainer, uniqueName, waitFor } from './helpers.js';
+import { assertContinues } from './continuity.js';
 
 /**
  * Migration between two real daemons on this machine (the default one and daemon B from
@@ -59,12 +60,8 @@ test('A -> B -> A: the counter continues from the frozen value and the files com
   const bId = await idOn(b, name);
   made.push([b, bId]);
   assert.ok(await isRunning(b, bId));
-  const t0 = Date.now();
-  const next = await waitFor('B counts past the freeze', async () => {
-    const v = await readCount(b, bId);
-    return v > frozenAt ? v : undefined;
-  });
-  assert.ok(next <= frozenAt + (Date.now() - t0) / 200 + 10, `continued from ${frozenAt}, not restarted (got ${next})`);
+  // Continued from frozenAt, not restarted: a cold start would read 1, 2…
+  await assertContinues(b, bId, frozenAt);
   assert.equal(await readFile(b, bId, '/marker.txt'), marker);
   assert.ok(rec.bytes.checkpoint > 0 && rec.bytes.filesystem > 0);
   assert.ok((rec.downtimeMs ?? 0) > 0 && rec.totalMs >= (rec.downtimeMs ?? 0));
@@ -113,12 +110,7 @@ test('gzip fallback: asked for, or auto with a host without zstd; zstd asked for
   const frozenAt = await readCount(a, srcId);
   const bId = await idOn(b, name);
   made.push([b, bId]);
-  const t0 = Date.now();
-  const next = await waitFor('B counts past the freeze', async () => {
-    const v = await readCount(b, bId);
-    return v > frozenAt ? v : undefined;
-  });
-  assert.ok(next <= frozenAt + (Date.now() - t0) / 200 + 10, `continued from ${frozenAt}, not restarted (got ${next})`);
+  await assertContinues(b, bId, frozenAt);
   assert.equal(await readFile(b, bId, '/marker.txt'), marker);
 
   // zstd demanded towards a host without it: refused before the freeze, B's container untouched.
@@ -179,8 +171,9 @@ test('a failure after the freeze restores the source, which continues, and clean
     (e: Error) => e instanceof MigrationFailedError && e.phase === 'restore' && e.sourceState === 'restored',
   );
   assert.ok(await isRunning(a, srcId), 'the source runs again');
-  const v = await readCount(a, srcId);
-  assert.ok(v >= frozenAt && frozenAt >= 5, `continues from ${frozenAt} (now ${v})`);
+  assert.ok(frozenAt >= 5, `frozen at ${frozenAt}`);
+  // The rollback restored it a moment before the rejection: allow those ticks.
+  await assertContinues(a, srcId, frozenAt, { slack: 20 });
   await assert.rejects(b.docker.getContainer(name).inspect(), 'no partial container left on B');
 });
 

@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import { DockerHost, migrateContainer, MigrationFailedError, planVolumes, type SshOptions } from '../../src/core/index.js';
 import { isRunning, readFile, removeContainer, sleep, uniqueName, waitFor } from './helpers.js';
 import { assertContinues } from './continuity.js';
+import { hasAppsImage, seedApp, startApp, verifyApp, waitForApp } from './apps.js';
 
 /**
  * Volumes travel with a migration (issue #9), A -> B over real SSH. The counter lives in a named
@@ -124,4 +125,31 @@ test('the plan names what cannot travel before anything is frozen; a volume hold
   assert.ok(await isRunning(a, srcId));
   assert.deepEqual(await a.checkpointNames(srcId), []);
   assert.equal(String((await execa('cat', [`${there}/keep`])).stdout), 'precious');
+});
+
+test('a PostgreSQL database in a named volume migrates with its rows and takes new writes on B', async (t) => {
+  if (!(await hasAppsImage(a)) || !(await hasAppsImage(b))) return t.skip('cryo-apps:latest is not on hosts A and B (scripts/provision/apps.sh)');
+  const name = uniqueName('pgvol');
+  const volume = `${name}-pg`;
+  await a.docker.createVolume({ Name: volume });
+  volumes.push([() => a, volume]);
+  // /var/lib/postgresql is a folder of the image: docker diff never lists the cluster in it.
+  const srcId = await startApp(a, 'postgresql', name, { hostConfig: { Mounts: [{ Type: 'volume', Source: volume, Target: '/var/lib/postgresql' }] } });
+  made.push([() => a, srcId]);
+  await waitForApp(a, srcId);
+  const state = await seedApp(a, srcId, 'postgresql');
+  const changes = String(await a.docker.getContainer(srcId).changes());
+  assert.ok(!changes.includes('/var/lib/postgresql'), 'the cluster is not in the container layer');
+
+  const rec = await migrateContainer(a, b, name);
+  volumes.push([() => b, volume]);
+  const bId = (await b.docker.getContainer(name).inspect()).Id;
+  made.push([() => b, bId]);
+  assert.equal(rec.outcome, 'ok', rec.error);
+  const v = rec.volumes?.[0];
+  assert.ok(v && v.name === volume, JSON.stringify(rec.volumes));
+  assert.ok(await isRunning(b, bId));
+  assert.equal(await isRunning(a, srcId), false);
+  const summary = await verifyApp(b, bId, state);
+  console.log(`# ${summary}; volume live ${v.liveBytes} B, frozen ${v.frozenBytes} B in ${v.frozenMs.toFixed(0)} ms; downtime ${rec.downtimeMs?.toFixed(0)} ms`);
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { checkpointContainer, DockerHost, LocalRunner, migrateContainer, restoreContainer, type SshOptions } from '../../src/core/index.js';
+import { execa } from 'execa';
+import { checkpointContainer, DockerHost, LocalRunner, migrateContainer, MigrationFailedError, restoreContainer, type SshOptions } from '../../src/core/index.js';
 import { connectDocker, parseEndpoint } from '../../src/core/docker/connect.js';
 import { isRunning, readCount, removeContainer, sleep, uniqueName, waitFor } from './helpers.js';
 import { assertContinues } from './continuity.js';
@@ -32,8 +33,8 @@ after(async () => {
 });
 
 /** A counter under `policy`; on Docker 28 without a network namespace of its own, the one kind it restores in place. */
-async function counter(host: DockerHost, name: string, policy: (typeof POLICIES)[number]): Promise<string> {
-  const networkless = host === c ? { NetworkDisabled: true } : {};
+async function counter(host: DockerHost, name: string, policy: (typeof POLICIES)[number], inPlaceOn28 = true): Promise<string> {
+  const networkless = host === c && inPlaceOn28 ? { NetworkDisabled: true } : {};
   const ct = await host.docker.createContainer({ Image: 'cryo-counter:latest', name, ...networkless, HostConfig: { NetworkMode: 'none', RestartPolicy: { ...policy } } });
   made.push([() => host, ct.id]);
   await ct.start();
@@ -73,11 +74,38 @@ for (const [label, host] of [['Docker 20.10 (host A)', () => a], ['Docker 28.5 (
   });
 }
 
+test('Docker 28, a container restored by recreating it (own network namespace): the new container gets the policy', async (t) => {
+  if (!cUp) return t.skip('host C (Docker 28.5) is not up');
+  const name = uniqueName('rp-c28-recreate');
+  const id = await counter(c, name, POLICIES[0], false);
+  await checkpointContainer(c, id, { name: 'held', leaveRunning: false, engine: 'runc' });
+  const frozen = await readCount(c, id);
+  await sleep(2000);
+  assert.deepEqual(await state(c, id), { running: false, restarts: 0, policy: 'no' });
+  const restored = await restoreContainer(c, id, 'held');
+  const now = await c.docker.getContainer(name).inspect();
+  made.push([() => c, now.Id]);
+  assert.equal(restored.containerId, now.Id);
+  assert.ok(restored.recreated, 'restored by recreation on Docker 28');
+  assert.equal(restored.restartPolicyGivenBack, 'always');
+  assert.equal(now.HostConfig.RestartPolicy?.Name, 'always');
+  await assertContinues(c, now.Id, frozen);
+});
+
 test('a leave-running checkpoint holds nothing: the policy stays as it was', async () => {
   const id = await counter(a, uniqueName('rp-lr'), POLICIES[0]);
   const rec = await checkpointContainer(a, id, { name: 'lr', leaveRunning: true, engine: 'runc' });
   assert.equal(rec.restartPolicyHeld, undefined);
   assert.deepEqual(await state(a, id), { running: true, restarts: 0, policy: 'always' });
+});
+
+test('a checkpoint that fails before the freeze gives the policy back at once: the container runs on under it', async () => {
+  const id = await counter(a, uniqueName('rp-fail'), POLICIES[0]);
+  const ac = new AbortController();
+  // Cancelled once the policy is held, right before the engine starts: the engine refuses.
+  await assert.rejects(checkpointContainer(a, id, { name: 'never', leaveRunning: false, engine: 'runc', signal: ac.signal, onPhase: (p) => p.startsWith('Checkpointing') && ac.abort() }), { name: 'AbortError' });
+  assert.deepEqual(await state(a, id), { running: true, restarts: 0, policy: 'always' });
+  assert.deepEqual(await a.checkpointNames(id), []);
 });
 
 describe('migration A -> B over SSH', () => {
@@ -100,6 +128,29 @@ describe('migration A -> B over SSH', () => {
       assert.ok(await isRunning(b, bId));
       const v = await readCount(b, bId);
       assert.ok(v > frozen && v <= frozen + 40, `B continued from ${frozen} (read ${v} three seconds later)`);
+      console.log(`# migration --restart ${policy.Name}: downtime ${rec.downtimeMs?.toFixed(0)} ms, one instance (B), source policy 'no'`);
     });
   }
+});
+
+test('a migration rolled back after the freeze gives the source its policy back: one instance, on A, continuing', async () => {
+  const name = uniqueName('rpm-rb');
+  const srcId = await counter(a, name, POLICIES[0]);
+  const bRoot = (await b.capabilities()).raw.docker.rootDir ?? '/var/lib/docker-b';
+  let frozen = 0;
+  // Sabotage between transfer and restore: the checkpoint vanishes on B (its data root is on this machine).
+  const err = await migrateContainer(a, b, name, {
+    precopy: false,
+    onPhase: (p) => {
+      if (p === 'filesystem') void readCount(a, srcId).then((v) => (frozen = v));
+      if (p === 'restore') void b.docker.getContainer(name).inspect().then((i) => execa('rm', ['-rf', `${bRoot}/containers/${i.Id}/checkpoints`]));
+    },
+  }).then(() => assert.fail('the restore on B should have failed'), (e: unknown) => e);
+  assert.ok(err instanceof MigrationFailedError && err.phase === 'restore', String(err));
+  assert.equal(err.sourceState, 'restored');
+  await sleep(2000);
+  assert.deepEqual(await state(a, srcId), { running: true, restarts: 0, policy: 'always' });
+  await assert.rejects(b.docker.getContainer(name).inspect(), 'nothing left on B');
+  assert.ok(frozen > 0);
+  assert.ok((await readCount(a, srcId)) > frozen, 'the source continued from its checkpoint');
 });

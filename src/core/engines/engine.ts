@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import type { CriuOptions } from '../criu/options.js';
 import type { CommandRunner } from '../exec/runner.js';
 import type { EngineId } from '../records.js';
 import type { CriuDumpStats } from '../stats/criuStats.js';
@@ -18,6 +19,8 @@ export interface EngineCheckpointRequest {
   containerId: string;
   name: string;
   leaveRunning: boolean;
+  /** CRIU options for the dump and its pre-dump rounds (the runc engine passes them as flags). */
+  criu?: CriuOptions;
   /** Pre-dump rounds while the container runs, before the final dump (runc engine only). */
   preDump?: PreDumpRule;
   /** Called after each pre-dump round with its folder (relative to `dir`), e.g. to ship it. */

@@ -1,3 +1,4 @@
+import { runcCheckpointFlags } from '../criu/options.js';
 import { runChecked, type CommandRunner } from '../exec/runner.js';
 import { abortError } from '../exec/localRunner.js';
 import { parseStatsImage, type CriuDumpStats } from '../stats/criuStats.js';
@@ -45,7 +46,7 @@ export const runcEngine: CheckpointEngine = {
         const subdir = `pd${index}`;
         const roundWork = `${work}/${subdir}`;
         await runChecked(ctx.runner, ['mkdir', '-p', '--', `${dir}/${subdir}`, roundWork], { privileged: true });
-        const argv = ['runc', '--root', root, 'checkpoint', '--pre-dump', '--image-path', `${dir}/${subdir}`, '--work-path', roundWork];
+        const argv = ['runc', '--root', root, 'checkpoint', '--pre-dump', '--image-path', `${dir}/${subdir}`, '--work-path', roundWork, ...runcCheckpointFlags(req.criu)];
         if (index > 1) argv.push('--parent-path', `../pd${index - 1}`);
         argv.push(req.containerId);
         const t = performance.now();
@@ -71,7 +72,7 @@ export const runcEngine: CheckpointEngine = {
 
     const full = rounds.length > 0 && (await req.finishWith?.(rounds)) === 'full';
     req.onFinalDump?.();
-    const argv = ['runc', '--root', root, 'checkpoint', '--image-path', dir, '--work-path', work];
+    const argv = ['runc', '--root', root, 'checkpoint', '--image-path', dir, '--work-path', work, ...runcCheckpointFlags(req.criu)];
     if (rounds.length && !full) argv.push('--parent-path', rounds[rounds.length - 1]!.subdir);
     if (req.leaveRunning) argv.push('--leave-running');
     argv.push(req.containerId);

@@ -38,7 +38,7 @@ export function planTargetContainer(inspect: Docker.ContainerInspectInfo, imageR
 
   const mode = String(host['NetworkMode'] ?? 'default');
   hostConfig['NetworkMode'] = mode;
-  const network = ['default', 'bridge', 'none', 'host'].includes(mode) ? undefined : mode;
+  const network = ['default', 'bridge', 'none', 'host'].includes(mode) || mode.startsWith('container:') ? undefined : mode;
   if (mode.startsWith('container:')) warnings.push(`Network mode ${mode} shares another container's network; that container must exist on the target.`);
   if (Object.keys((host['PortBindings'] as object | undefined) ?? {}).length) {
     hostConfig['PortBindings'] = host['PortBindings'];

@@ -5,11 +5,13 @@ import { assertContainerId, assertValidName } from '../names.js';
 import { checkpointContainer } from '../ops/checkpoint.js';
 import { resolveContainer, type ResolvedContainer } from '../ops/resolve.js';
 import { restoreContainer } from '../ops/restore.js';
+import { removeWithHolder } from '../restore/holder.js';
 import { forgetHeldRestartPolicy } from '../ops/restartPolicy.js';
 import { newRecordId, outcomeOf, type EngineId } from '../records.js';
 import type { ResultsStore } from '../store/resultsStore.js';
 import { planTargetContainer } from './containerSpec.js';
 import { containerChanges, copyFsChanges, planFsCopy } from './fsDiff.js';
+import { createHeldTarget, planHeldTarget, prepareHeldRestore, type HeldTarget } from './heldTarget.js';
 import { ensureImage } from './image.js';
 import { preflight, PreflightError } from './preflight.js';
 import { decideFinish } from './precopyFinish.js';
@@ -108,11 +110,13 @@ export async function migrateContainer(source: DockerHost, target: DockerHost, r
   const rollBackAll = async (_err?: unknown) => {
     const rolled = await rollBack({ source, target, ...(sourceId ? { sourceId } : {}), ...(targetId ? { targetId } : {}), freezeTried, checkpoint: checkpointName });
     if (targetId && rolled.target === 'removed' && createdVolumes.length) rolled.detail += ` ${(await removeCreatedVolumes(target, createdVolumes)).join(' ')}`;
+    if (targetHolderId && rolled.target !== 'left') await target.docker.getContainer(targetHolderId).remove({ force: true }).catch(() => undefined);
     return rolled;
   };
   let volumeCopy: VolumeCopy | undefined;
   let createdVolumes: string[] = [];
-  let c: ResolvedContainer & { targetName: string; codec: TransferCodec; travel: VolumeCopy['volumes'] };
+  let c: ResolvedContainer & { targetName: string; codec: TransferCodec; travel: VolumeCopy['volumes']; held?: HeldTarget };
+  let targetHolderId: string | undefined;
   try {
     c = await step('preflight', async () => {
       const c = await resolveContainer(source, ref);
@@ -121,8 +125,8 @@ export async function migrateContainer(source: DockerHost, target: DockerHost, r
       const volumePlan = await planVolumes(source, c.inspect);
       const travel = volumeMode === 'copy' ? volumePlan.travel : [];
       const plan = planTargetContainer(c.inspect, c.inspect.Config.Image, targetName, new Set(travel.map((v) => v.name)));
-      const [pre, volumesThere] = await Promise.all([preflight(source, target, c, plan, targetName), targetVolumeProblems(target, { travel, stay: [] })]);
-      if (volumesThere.problems.length) throw new PreflightError(volumesThere.problems);
+      const [pre, volumesThere, heldPlan] = await Promise.all([preflight(source, target, c, plan, targetName), targetVolumeProblems(target, { travel, stay: [] }), planHeldTarget(source, target, c, targetName)]);
+      if (volumesThere.problems.length || heldPlan.problems.length) throw new PreflightError([...volumesThere.problems, ...heldPlan.problems]);
       if (pre.memoryBytes !== undefined) rec.memoryBytes = pre.memoryBytes;
       // Chosen once, before the freeze: the probe (cached per host) stays off the downtime,
       // and pre-copy rounds and the final part go with the same codec.
@@ -130,16 +134,21 @@ export async function migrateContainer(source: DockerHost, target: DockerHost, r
         throw e instanceof CodecUnavailableError ? new PreflightError([e.message]) : e;
       });
       rec.codec = codec;
-      rec.warnings.push(...plan.warnings, ...describeVolumePlan({ travel: [], stay: volumePlan.stay }, volumeMode));
+      // A source held by a Cryo holder is held on the target too: its holder's network travels, not "container:<id>".
+      const warnings = heldPlan.held ? plan.warnings.filter((w) => !w.startsWith('Network mode container:')) : plan.warnings;
+      rec.warnings.push(...warnings, ...describeVolumePlan({ travel: [], stay: volumePlan.stay }, volumeMode), ...(heldPlan.held ? [heldPlan.held.description] : []));
       createdVolumes = travel.filter((v) => !volumesThere.existing.includes(v.name)).map((v) => v.name);
-      return { ...c, targetName, codec, travel };
+      return { ...c, targetName, codec, travel, ...(heldPlan.held ? { held: heldPlan.held } : {}) };
     });
     sourceId = c.id;
     const image = await step('image', () => ensureImage(source, target, c.inspect, opts.signal));
     rec.bytes.image = image.bytes;
     targetId = await step('create', async () => {
       const plan = planTargetContainer(c.inspect, image.ref, c.targetName, new Set(c.travel.map((v) => v.name)));
-      return assertContainerId((await target.docker.createContainer(plan.create)).id);
+      if (!c.held) return assertContainerId((await target.docker.createContainer(plan.create)).id);
+      const made = await createHeldTarget(target, c.held, plan.create, c.targetName);
+      targetHolderId = made.holderId;
+      return assertContainerId(made.targetId);
     });
     rec.targetContainer = c.targetName;
     if (c.travel.length) {
@@ -213,7 +222,10 @@ export async function migrateContainer(source: DockerHost, target: DockerHost, r
       if (cp.preDumpDropped) await removeShippedRounds(target, tid, checkpointName);
       return transferCheckpoint(source, c.id, target, tid, checkpointName, opts.signal, { finalOnly: precopy }, codec);
     })).bytes;
-    await step('restore', () => restoreContainer(target, tid, checkpointName, { tags: { migration: rec.id } }));
+    await step('restore', async () => {
+      if (c.held) await prepareHeldRestore(target, tid, checkpointName);
+      return restoreContainer(target, tid, checkpointName, { tags: { migration: rec.id } });
+    });
     rec.downtimeMs = performance.now() - (frozenAt ?? performance.now());
   } catch (err) {
     return fail(err, await rollBackAll(err));
@@ -239,7 +251,7 @@ export async function migrateContainer(source: DockerHost, target: DockerHost, r
   // neither dockerd nor a later restore of the source starts a second copy on its own.
   await forgetHeldRestartPolicy(source, c.id).catch((e: Error) => rec.warnings.push(`The source's held restart policy note could not be removed (${e.message}); a restore of the source would give it back.`));
   if (opts.removeSource) {
-    await step('cleanup', () => source.docker.getContainer(c.id).remove({ force: true }), false).catch((e: Error) =>
+    await step('cleanup', () => removeWithHolder(source, c.inspect), false).catch((e: Error) =>
       rec.warnings.push(`The migration succeeded, but the stopped source container could not be removed from ${source.name} (${e.message}); it is kept with restart policy 'no': remove it by hand.`),
     );
   }

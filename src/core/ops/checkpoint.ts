@@ -1,3 +1,7 @@
+import { criuOptionsRefusal, withCriuOptionsRemedy } from '../criu/engineSupport.js';
+import { normalizeCriuOptions, type CriuOptions } from '../criu/options.js';
+import { writeCheckpointOptions } from '../criu/optionsFile.js';
+import { recoverStaleRuncConf } from '../criu/runcConf.js';
 import { listCheckpoints } from '../docker/checkpointApi.js';
 import { dockerEngine } from '../engines/dockerEngine.js';
 import type { CheckpointEngine, EngineCheckpointRequest } from '../engines/engine.js';
@@ -7,6 +11,7 @@ import type { DockerHost } from '../host/dockerHost.js';
 import { assertValidName } from '../names.js';
 import type { CapabilityReport } from '../probe/capabilities.js';
 import { newRecordId, outcomeOf, type CheckpointRecord, type EngineId } from '../records.js';
+import { assertRestorable } from '../restore/assess.js';
 import type { ResultsStore } from '../store/resultsStore.js';
 import { memoryInUse, resolveContainer } from './resolve.js';
 import { giveBackIfRunning, holdRestartPolicy, type RestartPolicy } from './restartPolicy.js';
@@ -22,13 +27,19 @@ export interface CheckpointOptions {
   finishWith?: EngineCheckpointRequest['finishWith'];
   /** 'auto' picks the fastest engine the host supports. */
   engine?: EngineId | 'auto';
+  /** CRIU options for the dump (runc engine only); recorded with the checkpoint for its restore. */
+  criu?: CriuOptions;
   signal?: AbortSignal;
   tags?: CheckpointRecord['tags'];
   onPhase?: (phase: string) => void;
 }
 
 export class UnavailableError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** An engine that would do what was refused (the UI offers it). */
+    readonly offerEngine?: EngineId,
+  ) {
     super(message);
     this.name = 'UnavailableError';
   }
@@ -63,10 +74,16 @@ export async function checkpointContainer(host: DockerHost, ref: string, opts: C
   if (preDump && !report.preDump.ok) throw new UnavailableError(`Pre-dump is unavailable on host ${host.name}: ${report.preDump.reason ?? ''}`);
   if (preDump && opts.engine === 'docker') throw new UnavailableError("Pre-dump needs the runc engine: Docker's checkpoint API has no pre-dump.");
   const engineId = preDump ? 'runc' : chooseEngine(report, opts.engine);
+  const criu = normalizeCriuOptions(opts.criu);
+  const refusal = criuOptionsRefusal(engineId, criu, report);
+  if (refusal) throw new UnavailableError(refusal, report.engines.runc.ok ? 'runc' : undefined);
   const existing = await listCheckpoints(host.docker.getContainer(c.id));
   if (existing.includes(opts.name)) throw new UnavailableError(`Container ${c.name} already has a checkpoint named ${opts.name}.`);
+  // Never stop what cannot come back (Docker 28+): refused here, before the freeze, with the reason.
+  if (!opts.leaveRunning) await assertRestorable(host, c.inspect, `Checkpoint (stop) of ${c.name}`);
 
-  const memoryBytes = await memoryInUse(host, c.id, c.inspect.State.Pid);
+  // A runc.conf left changed by a crashed Cryo would add options to this dump: put it back first.
+  const [memoryBytes] = await Promise.all([memoryInUse(host, c.id, c.inspect.State.Pid), recoverStaleRuncConf(host)]);
   const ctx = await host.engineContext();
   await host.history.seed(store);
   const requested = performance.now();
@@ -81,7 +98,7 @@ export async function checkpointContainer(host: DockerHost, ref: string, opts: C
     image: c.image,
     ...(memoryBytes !== undefined ? { memoryBytes } : {}),
     engine: engineId,
-    options: { leaveRunning: opts.leaveRunning, preDump: preDump !== undefined },
+    options: { leaveRunning: opts.leaveRunning, preDump: preDump !== undefined, ...(criu ? { criu } : {}) },
     checkpointName: opts.name,
     startedAt: started.toISOString(),
     ...(opts.tags ? { tags: opts.tags } : {}),
@@ -102,6 +119,7 @@ export async function checkpointContainer(host: DockerHost, ref: string, opts: C
           containerId: c.id,
           name: opts.name,
           leaveRunning: opts.leaveRunning,
+          ...(criu ? { criu } : {}),
           ...(opts.signal ? { signal: opts.signal } : {}),
           ...(preDump ? { preDump } : {}),
           ...(opts.onPreDumpRound ? { onPreDumpRound: opts.onPreDumpRound } : {}),
@@ -113,12 +131,15 @@ export async function checkpointContainer(host: DockerHost, ref: string, opts: C
     );
     const wallMs = performance.now() - t0;
     // Outside the timed part: reading back what the dump left costs the user nothing.
-    const [imageBytes, criu] = await Promise.all([sizeOnDisk(host, result.dir), result.statsPath ? readDumpStats(host.runner, result.statsPath) : undefined]);
-    record = { ...base, wallMs, queuedMs: t0 - requested, outcome: 'ok', ...(criu ? { criu } : {}), ...(imageBytes !== undefined ? { imageBytes } : {}), ...(held ? { restartPolicyHeld: held.Name } : {}) };
+    // The options file goes into the folder first: the size includes it, and a restore needs it.
+    await writeCheckpointOptions(host.runner, result.dir, criu, engineId);
+    const [imageBytes, stats] = await Promise.all([sizeOnDisk(host, result.dir), result.statsPath ? readDumpStats(host.runner, result.statsPath) : undefined]);
+    record = { ...base, wallMs, queuedMs: t0 - requested, outcome: 'ok', ...(stats ? { criu: stats } : {}), ...(imageBytes !== undefined ? { imageBytes } : {}), ...(held ? { restartPolicyHeld: held.Name } : {}) };
     if (result.preDumpRounds) record.preDumpRounds = result.preDumpRounds.map((r) => ({ wallMs: r.wallMs, ...(r.criu ? { criu: r.criu } : {}) }));
     if (result.preDumpStop) record.preDumpStop = result.preDumpStop;
     if (result.preDumpDropped) record.preDumpDropped = true;
   } catch (e) {
+    withCriuOptionsRemedy(e, criu);
     record = { ...base, wallMs: performance.now() - t0, queuedMs: t0 - requested, ...outcomeOf(e) };
     if (held && !(await giveBackIfRunning(host, c.id, held).catch(() => false))) record.restartPolicyHeld = held.Name;
     await store?.append(record);

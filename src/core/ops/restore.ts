@@ -1,9 +1,13 @@
+import { readCheckpointOptions } from '../criu/optionsFile.js';
+import { recoverStaleRuncConf, withRuncConf } from '../criu/runcConf.js';
 import { deleteCheckpoint as apiDelete, listCheckpoints, startFromCheckpoint } from '../docker/checkpointApi.js';
 import { logPathsIn, readCriuErrors } from '../engines/criuLog.js';
+import { dockerCheckpointDir } from '../engines/engine.js';
 import { abortError } from '../exec/localRunner.js';
 import type { DockerHost } from '../host/dockerHost.js';
 import { assertValidName } from '../names.js';
 import { newRecordId, outcomeOf, type RestoreRecord } from '../records.js';
+import { recreatedRestore, routeForRestore } from '../restore/route.js';
 import type { ResultsStore } from '../store/resultsStore.js';
 import { UnavailableError } from './checkpoint.js';
 import { NotFoundError, resolveContainer } from './resolve.js';
@@ -43,18 +47,32 @@ export async function restoreContainer(
   const c = await resolveContainer(host, ref);
   await requireCheckpoint(host, c.id, c.name, name);
   assertStopped(c);
+  // Docker 28+ cannot restore most containers in place: those are recreated (restore/recreate.ts).
+  const route = await routeForRestore(host, c);
   if (opts.signal?.aborted) throw abortError();
 
-  const leaksBefore = await containerdLeftovers(host);
+  // The options the checkpoint was made with (kept in its folder) go to CRIU through runc.conf;
+  // a runc.conf that a crashed Cryo left changed is put back before this restore reads it.
+  const ctx = await host.engineContext();
+  const [leaksBefore, criu] = await Promise.all([containerdLeftovers(host), readCheckpointOptions(host.runner, dockerCheckpointDir(ctx, c.id, name)), recoverStaleRuncConf(host)]);
   const started = new Date();
   const t0 = performance.now();
-  const base = { kind: 'restore' as const, id: newRecordId(started), host: host.name, container: c.name, containerId: c.id, checkpointName: name, startedAt: started.toISOString(), ...(opts.tags ? { tags: opts.tags } : {}) };
+  const base = { kind: 'restore' as const, id: newRecordId(started), host: host.name, container: c.name, containerId: c.id, checkpointName: name, startedAt: started.toISOString(), ...(criu ? { criu } : {}), ...(opts.tags ? { tags: opts.tags } : {}) };
   let record: RestoreRecord;
   // Read before the start: a restore that recreates the container takes its folder away.
   const held = await heldRestartPolicy(host, c.id);
+  let runcConfMs: number | undefined;
+  // Only Docker's start reads runc.conf: the change is held for that and no longer.
+  const start = (id: string) => withRuncConf(host, criu, () => startWithRetry(host, id, name), { onTiming: (t) => (runcConfMs = t.lockMs + t.applyMs + t.putBackMs) });
   try {
-    await startWithRetry(host, c.id, name);
-    record = { ...base, wallMs: performance.now() - t0, outcome: 'ok' };
+    if (route.route === 'recreate') {
+      const recreated = await recreatedRestore(host, c, name, start, route, opts.signal);
+      record = { ...base, containerId: recreated.newId, recreated: { oldId: c.id, changes: recreated.changes, stepsMs: recreated.stepsMs }, wallMs: performance.now() - t0, outcome: 'ok' };
+    } else {
+      await start(c.id);
+      record = { ...base, wallMs: performance.now() - t0, outcome: 'ok' };
+    }
+    if (runcConfMs !== undefined) record.runcConfMs = runcConfMs;
     // Running from its checkpoint again: dockerd may restart it from now on, as its owner asked.
     // A failure here must not turn a running restore into a failed one: the note stays on the
     // host and the next restore gives the policy back.

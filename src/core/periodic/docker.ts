@@ -3,6 +3,7 @@ import type { DockerHost } from '../host/dockerHost.js';
 import { checkpointContainer, UnavailableError } from '../ops/checkpoint.js';
 import { NotFoundError, resolveContainer } from '../ops/resolve.js';
 import { deleteCheckpoint } from '../ops/restore.js';
+import { assertRestorable } from '../restore/assess.js';
 import type { ResultsStore } from '../store/resultsStore.js';
 import { validatePlan, type PeriodicPlan } from './plan.js';
 import { CheckpointTicker, type TickerOps, type TickerOptions, type TickerSummary } from './ticker.js';
@@ -53,6 +54,8 @@ export async function startPeriodic(host: DockerHost, containerRef: string, plan
   const p = validatePlan(plan);
   const c = await resolveContainer(host, containerRef);
   if (!c.running) throw new UnavailableError(`Container ${c.name} is ${c.state}: only a running container can be checkpointed.`);
+  // A version that can never be restored is no safety net: refuse the ticker instead.
+  await assertRestorable(host, c.inspect, `Periodic checkpoints of ${c.name}`);
   // Pre-dump where it works: a host without it still gets its versions, as full dumps.
   const feature = p.preDump ? (await host.capabilities()).preDump : undefined;
   const preDump = feature?.ok === true;

@@ -45,8 +45,15 @@ export function migrateCommand(ctx: CommandContext) {
           (removeSource ? '' : ` The source is kept, stopped, on ${rec.source}.`),
       );
     } catch (e) {
-      if (e instanceof MigrationFailedError) ctx.log.error(`Migration stopped in phase ${e.phase}; source ${e.sourceState}, target ${e.targetState}. ${e.detail}`);
-      await reportError(ctx.log, `migration of ${source.info.name}`, e);
+      if (e instanceof MigrationFailedError && e.name !== 'AbortError') {
+        // After the freeze the one-line notice must say where the container is now, not only what broke.
+        ctx.log.error(`Migration stopped in phase ${e.phase}; source ${e.sourceState}, target ${e.targetState}.\n${e.message}`);
+        const how = e.cause instanceof Error && e.cause.name === 'AbortError' ? 'cancelled' : 'failed';
+        const choice = await vscode.window.showErrorMessage(`Cryo: migration of ${source.info.name} ${how} (${phaseTitle(e.phase, e.codec)}). ${e.detail}`, 'Show Log');
+        if (choice === 'Show Log') ctx.log.show(true);
+      } else {
+        await reportError(ctx.log, `migration of ${source.info.name}`, e);
+      }
     } finally {
       ctx.refresh.request();
     }

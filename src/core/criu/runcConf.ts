@@ -1,0 +1,173 @@
+import type { DockerHost } from '../host/dockerHost.js';
+import { acquireHostLock, HostLockTimeoutError } from '../host/hostLock.js';
+import { criuConfLines, describeCriuOptions, hasCriuOptions, type CriuOptions } from './options.js';
+
+/**
+ * Docker's API passes no CRIU option, on checkpoint or on restore, but runc hands CRIU the
+ * config file /etc/criu/runc.conf for both (unless the container has an org.criu.config
+ * annotation). So a restore through Docker gets the options a checkpoint was made with by
+ * adding them to that file for the duration of the restore.
+ *
+ * The file is host-wide and may be the user's own, hence:
+ * - every change happens under the host lock `runc-conf` (one Cryo operation at a time);
+ * - before the file changes, a backup of it (or the fact that there was none, or no folder)
+ *   and a journal are written under cryoStateDir; the journal goes last when putting back,
+ *   so a crash at any point leaves either the user's file or a journal to recover from;
+ * - the new file is the user's bytes plus Cryo's block, written to a temp file and renamed;
+ * - putting back copies the backup (mode and owner too) over the file by rename, or removes
+ *   a file (and folder) Cryo created; if someone edited the file meanwhile it is left alone
+ *   and the backup kept beside it;
+ * - whoever holds the lock and finds a journal knows its writer is gone (the lock dies with
+ *   its holder), so taking the lock recovers first; and any Cryo operation on the host that
+ *   sees a journal recovers it when the lock is free.
+ */
+export const RUNC_CONF = '/etc/criu/runc.conf';
+export const RUNC_CONF_LOCK = 'runc-conf';
+
+export interface RuncConfTarget {
+  /** The config file runc reads (tests point it elsewhere). */
+  conf: string;
+  /** Journal folder under cryoStateDir. */
+  stateDir: string;
+}
+
+export function runcConfTarget(host: Pick<DockerHost, 'cryoStateDir'>, conf = RUNC_CONF): RuncConfTarget {
+  return { conf, stateDir: `${host.cryoStateDir}/runc-conf` };
+}
+
+/** Cryo's block as appended to the user's file (a leading newline: their last line may lack one). */
+export function cryoBlock(criu: CriuOptions): string {
+  return `\n# Added by Cryo for a restore (${describeCriuOptions(criu)}); removed when it ends.\n${criuConfLines(criu).join('\n')}\n`;
+}
+
+// recover: puts back the user's file if a journal says it was changed. Returns 3 when the
+// file was edited while changed: left as is, with the user's version beside it (.before-cryo).
+const RECOVER_FN = `
+recover() {
+  [ -e "$st/journal" ] || return 0
+  read -r had dir < "$st/journal" || return 1
+  # Crashed before the change itself: the file is still the user's.
+  if [ "$had" = present ] && cmp -s -- "$conf" "$st/original"; then rm -f -- "$st/original" "$st/ours" && rm -f -- "$st/journal"; return; fi
+  if [ -e "$conf" ] && [ -e "$st/ours" ] && ! cmp -s -- "$conf" "$st/ours"; then
+    [ "$had" = absent ] || cp -p -- "$st/original" "$conf.before-cryo" || return 1
+    rm -f -- "$st/original" "$st/ours" "$st/journal"
+    echo "$conf was edited while Cryo had changed it: left as is$( [ "$had" = absent ] || echo "; the version from before is in $conf.before-cryo")" >&2
+    return 3
+  fi
+  if [ "$had" = present ]; then
+    cp -p -- "$st/original" "$conf.cryo-tmp" && mv -f -- "$conf.cryo-tmp" "$conf" || return 1
+  else
+    rm -f -- "$conf" || return 1
+    [ "$dir" = dir ] || rmdir -- "\${conf%/*}" 2>/dev/null || true
+  fi
+  rm -f -- "$st/original" "$st/ours" && rm -f -- "$st/journal"
+}
+conf=$1 st=$2
+`;
+
+const RECOVER = `${RECOVER_FN}recover`;
+
+// Recovers a stale change first, then backs up, journals and changes. stdin: Cryo's block.
+const APPLY = `${RECOVER_FN}
+recover || [ $? = 3 ] || exit 1
+set -e
+mkdir -p -- "$st"
+if [ -e "$conf" ]; then had=present; cp -p -- "$conf" "$st/original.tmp"; mv -f -- "$st/original.tmp" "$st/original"; else had=absent; fi
+if [ -d "\${conf%/*}" ]; then dir=dir; else dir=nodir; fi
+{ [ "$had" = absent ] || cat -- "$st/original"; cat; } > "$st/ours"
+echo "$had $dir" > "$st/journal.tmp"; mv -f -- "$st/journal.tmp" "$st/journal"
+mkdir -p -- "\${conf%/*}"
+cp -- "$st/ours" "$conf.cryo-tmp"
+[ "$had" = absent ] || chmod --reference="$st/original" -- "$conf.cryo-tmp"
+mv -f -- "$conf.cryo-tmp" "$conf"
+`;
+
+export class RuncConfError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RuncConfError';
+  }
+}
+
+export interface RuncConfTiming {
+  /** Waiting for and taking the host lock. */
+  lockMs: number;
+  /** Backup, journal and the change. */
+  applyMs: number;
+  /** Putting the user's file back and letting go of the lock. */
+  putBackMs: number;
+}
+
+/**
+ * Runs fn (a restore through Docker) with `criu` added to the host's runc.conf, and puts
+ * the user's file back afterwards, whatever fn does. Without options it just runs fn.
+ */
+export async function withRuncConf<T>(
+  host: DockerHost,
+  criu: CriuOptions | undefined,
+  fn: () => Promise<T>,
+  opts: { signal?: AbortSignal; conf?: string; onTiming?: (t: RuncConfTiming) => void; onWarning?: (message: string) => void } = {},
+): Promise<T> {
+  if (!hasCriuOptions(criu)) return fn();
+  const target = runcConfTarget(host, opts.conf);
+  const t0 = performance.now();
+  const lock = await acquireHostLock(host, RUNC_CONF_LOCK, { waitMs: 120_000, holder: `restore with ${describeCriuOptions(criu)}`, ...(opts.signal ? { signal: opts.signal } : {}) });
+  const t1 = performance.now();
+  let t2 = t1;
+  try {
+    const r = await host.runner.run(['sh', '-c', APPLY, 'sh', target.conf, target.stateDir], { privileged: true, input: cryoBlock(criu!), timeoutMs: 30_000 });
+    if (r.exitCode !== 0) {
+      // The change may be half made: put back what the journal knows before saying so.
+      await putBack(host, target, opts.onWarning);
+      throw new RuncConfError(`Could not add the CRIU options to ${target.conf} on host ${host.name} for the restore: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
+    }
+    t2 = performance.now();
+    return await fn();
+  } finally {
+    const t3 = performance.now();
+    try {
+      await putBack(host, target, opts.onWarning);
+    } finally {
+      await lock.release();
+      opts.onTiming?.({ lockMs: t1 - t0, applyMs: t2 - t1, putBackMs: performance.now() - t3 });
+    }
+  }
+}
+
+async function putBack(host: DockerHost, target: RuncConfTarget, onWarning?: (message: string) => void): Promise<void> {
+  const r = await host.runner.run(['sh', '-c', RECOVER, 'sh', target.conf, target.stateDir], { privileged: true, timeoutMs: 30_000 });
+  if (r.exitCode === 3) onWarning?.(r.stderr.trim());
+  else if (r.exitCode !== 0) throw new RuncConfError(`Could not put ${target.conf} back on host ${host.name}: ${r.stderr.trim() || `exit ${r.exitCode}`}; the journal in ${target.stateDir} keeps what to restore, and the next Cryo operation on this host tries again.`);
+}
+
+/**
+ * Called at the start of Cryo's operations on a host: if an earlier Cryo crashed while it
+ * had changed runc.conf, put the user's file back now. A journal whose lock is held belongs
+ * to a live operation and is left to it. Returns whether it recovered something.
+ */
+export async function recoverStaleRuncConf(host: DockerHost, opts: { conf?: string; onWarning?: (message: string) => void } = {}): Promise<boolean> {
+  const target = runcConfTarget(host, opts.conf);
+  const probe = await host.runner.run(['test', '-e', `${target.stateDir}/journal`], { privileged: true, timeoutMs: 10_000 });
+  if (probe.exitCode !== 0) return false;
+  let lock;
+  try {
+    lock = await acquireHostLock(host, RUNC_CONF_LOCK, { waitMs: 0, holder: 'recovering runc.conf' });
+  } catch (e) {
+    if (e instanceof HostLockTimeoutError) return false;
+    throw e;
+  }
+  try {
+    await putBack(host, target, opts.onWarning);
+    return true;
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Reads the current runc.conf (undefined when there is none), for tests and diagnostics. */
+export async function readRuncConf(host: DockerHost, conf = RUNC_CONF): Promise<Buffer | undefined> {
+  const r = await host.runner.runBinary(['cat', '--', conf], { privileged: true, timeoutMs: 10_000 });
+  if (r.exitCode === 0) return r.stdout;
+  if (/No such file/.test(r.stderr)) return undefined;
+  throw new RuncConfError(`Cannot read ${conf} on host ${host.name}: ${r.stderr.trim()}`);
+}
