@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { bench, isValidName, MIN_PERIOD_MS, parsePeriod } from '../core/index.js';
+import { bench, CRIU_OPTIONS, criuOptionsFromFlags, isValidName, MIN_PERIOD_MS, parsePeriod, type CriuOptions } from '../core/index.js';
 import type { BenchEnginesOptions } from './commands/bench.js';
 
 /** Bad command line: the message says what is wrong, the caller prints usage and exits 2. */
@@ -15,10 +15,12 @@ export const USAGE = `Usage: cryo <command> [options]
 Commands:
   probe [--json]                                 what this Docker host can do, and why not
   checkpoint <container> [--name N] [--leave-running] [--engine runc|docker|auto] [--out F]
+             [--tcp-established] [--file-locks] [--ext-unix-sk] [--shell-job]
+                                                 CRIU options (runc engine): see "CRIU options" below
   restore <container> <checkpoint> [--out F]     start a stopped container from a checkpoint
   restore <container> [checkpoint] --fallback    that one (default: the newest), else each older one in turn
   ls [container]                                 containers and their checkpoints
-  periodic <container> --every 30s|5m|1000ms [--keep 5] [--pre-dump] [--count N] [--out F]
+  periodic <container> --every 30s|5m|1000ms [--keep 5] [--pre-dump] [--count N] [--out F] [CRIU options]
                                                  a leave-running checkpoint every period (the first at once),
                                                  keeping the newest --keep of its auto-* versions; runs
                                                  until N versions or Ctrl-C, one line per event
@@ -31,6 +33,9 @@ Options for every command:
                  unix:///var/run/docker.sock)
   -h, --help     this text
 
+CRIU options (the runc engine passes them; the restore reuses them by itself):
+${CRIU_OPTIONS.map((o) => `  ${o.cliFlag.padEnd(19)} ${o.when}`).join('\n')}
+
 --out appends one JSON line per run (results store). Exit codes: 0 ok, 1 failed or
 cancelled, 2 usage error. Ctrl-C cancels between steps and removes benchmark containers.`;
 
@@ -39,22 +44,24 @@ export type EngineChoice = 'runc' | 'docker' | 'auto';
 export type CliCommand =
   | { cmd: 'help' }
   | { cmd: 'probe'; host?: string; json: boolean }
-  | { cmd: 'checkpoint'; host?: string; container: string; name?: string; leaveRunning: boolean; engine: EngineChoice; out?: string }
+  | { cmd: 'checkpoint'; host?: string; container: string; name?: string; leaveRunning: boolean; engine: EngineChoice; criu?: CriuOptions; out?: string }
   | { cmd: 'restore'; host?: string; container: string; checkpoint?: string; fallback: boolean; out?: string }
   | { cmd: 'ls'; host?: string; container?: string }
-  | { cmd: 'periodic'; host?: string; container: string; everyMs: number; keep: number; preDump: boolean; count?: number; out?: string }
+  | { cmd: 'periodic'; host?: string; container: string; everyMs: number; keep: number; preDump: boolean; count?: number; criu?: CriuOptions; out?: string }
   | ({ cmd: 'bench-engines'; host?: string } & BenchEnginesOptions);
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 const GLOBAL: Options = { host: { type: 'string' }, help: { type: 'boolean', short: 'h' } };
+/** --tcp-established, --file-locks, --ext-unix-sk, --shell-job. */
+const CRIU_FLAGS: Options = Object.fromEntries(CRIU_OPTIONS.map((o) => [o.cliFlag.slice(2), { type: 'boolean' as const }]));
 
 const COMMANDS: Record<string, Options> = {
   probe: { json: { type: 'boolean' } },
-  checkpoint: { name: { type: 'string' }, 'leave-running': { type: 'boolean' }, engine: { type: 'string' }, out: { type: 'string' } },
+  checkpoint: { name: { type: 'string' }, 'leave-running': { type: 'boolean' }, engine: { type: 'string' }, out: { type: 'string' }, ...CRIU_FLAGS },
   restore: { out: { type: 'string' }, fallback: { type: 'boolean' } },
   ls: {},
-  periodic: { every: { type: 'string' }, keep: { type: 'string' }, 'pre-dump': { type: 'boolean' }, count: { type: 'string' }, out: { type: 'string' } },
+  periodic: { every: { type: 'string' }, keep: { type: 'string' }, 'pre-dump': { type: 'boolean' }, count: { type: 'string' }, out: { type: 'string' }, ...CRIU_FLAGS },
   bench: {
     sizes: { type: 'string' },
     reps: { type: 'string' },
@@ -95,6 +102,8 @@ export function parseCommandLine(argv: readonly string[]): CliCommand {
   if (host !== undefined && !/^(unix:\/\/\/|tcp:\/\/)./.test(host)) throw new UsageError(`--host "${host}": use unix:///path or tcp://host:port.`);
   const common = host !== undefined ? { host } : {};
   const out = str(v, 'out');
+  const criu = criuOptionsFromFlags((flag) => v[flag] === true);
+  const withCriu = criu ? { criu } : {};
 
   switch (word) {
     case 'probe':
@@ -106,7 +115,8 @@ export function parseCommandLine(argv: readonly string[]): CliCommand {
       if (name !== undefined && !isValidName(name)) throw new UsageError(`--name "${name}": use at least 2 characters, starting with a letter or digit, then letters, digits, "_", "." or "-".`);
       const engine = str(v, 'engine') ?? 'auto';
       if (engine !== 'runc' && engine !== 'docker' && engine !== 'auto') throw new UsageError(`--engine "${engine}": use runc, docker or auto.`);
-      return { cmd: 'checkpoint', ...common, container: pos[0]!, ...(name ? { name } : {}), leaveRunning: v['leave-running'] === true, engine, ...(out ? { out } : {}) };
+      if (criu && engine === 'docker') throw new UsageError(`--engine docker cannot pass CRIU options (Docker's checkpoint API has none): use --engine runc (or auto).`);
+      return { cmd: 'checkpoint', ...common, container: pos[0]!, ...(name ? { name } : {}), leaveRunning: v['leave-running'] === true, engine, ...withCriu, ...(out ? { out } : {}) };
     }
     case 'restore': {
       const fallback = v['fallback'] === true;
@@ -130,6 +140,7 @@ export function parseCommandLine(argv: readonly string[]): CliCommand {
         keep: parseCount('--keep', str(v, 'keep') ?? '5', 1),
         preDump: v['pre-dump'] === true,
         ...(count !== undefined ? { count: parseCount('--count', count, 1) } : {}),
+        ...withCriu,
         ...(out ? { out } : {}),
       };
     }

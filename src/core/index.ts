@@ -30,3 +30,8 @@ export * from './periodic/plan.js';
 export * from './periodic/ticker.js';
 export * from './periodic/docker.js';
 export * from './host/hostLock.js';
+export * from './criu/options.js';
+export * from './criu/engineSupport.js';
+export { OPTIONS_FILE, readCheckpointOptions } from './criu/optionsFile.js';
+export { readRuncConf, recoverStaleRuncConf, RUNC_CONF } from './criu/runcConf.js';
+export { newestCheckpointOptions } from './criu/lastOptions.js';

@@ -1,4 +1,4 @@
-import { formatBytes, ResultsStore, startPeriodic, type TickerEvent } from '../../core/index.js';
+import { formatBytes, ResultsStore, startPeriodic, type CriuOptions, type TickerEvent } from '../../core/index.js';
 import { EXIT, seconds, type CliContext, type ExitCode } from '../context.js';
 
 export interface PeriodicCommand {
@@ -7,6 +7,7 @@ export interface PeriodicCommand {
   keep: number;
   preDump: boolean;
   count?: number;
+  criu?: CriuOptions;
   out?: string;
 }
 
@@ -38,7 +39,7 @@ export async function periodicCommand(ctx: CliContext, opts: PeriodicCommand): P
   const handle = await startPeriodic(
     ctx.host,
     opts.container,
-    { everyMs: opts.everyMs, keep: opts.keep, preDump: opts.preDump, ...(opts.count !== undefined ? { count: opts.count } : {}) },
+    { everyMs: opts.everyMs, keep: opts.keep, preDump: opts.preDump, ...(opts.count !== undefined ? { count: opts.count } : {}), ...(opts.criu ? { criu: opts.criu } : {}) },
     { onEvent: (e) => ctx.out(eventLine(e)), ...(store ? { store } : {}) },
   );
   if (handle.preDumpUnavailable) ctx.err(`cryo: pre-dump is unavailable on this host (${handle.preDumpUnavailable}); making full dumps`);

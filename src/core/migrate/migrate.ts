@@ -1,3 +1,4 @@
+import type { CriuOptions } from '../criu/options.js';
 import { DEFAULT_PRE_DUMP_RULE, type PreDumpRule } from '../engines/preDump.js';
 import { abortError } from '../exec/localRunner.js';
 import type { DockerHost } from '../host/dockerHost.js';
@@ -24,6 +25,8 @@ export interface MigrateOptions {
   /** Name on the target; the source's name by default. */
   targetName?: string;
   engine?: EngineId | 'auto';
+  /** CRIU options for the dump (runc engine); the target's restore gets them from the shipped folder. */
+  criu?: CriuOptions;
   /** Pre-copy (pre-dump rounds shipped while running) when the source can; false: stop-and-copy. */
   precopy?: boolean;
   preDumpRule?: PreDumpRule;
@@ -175,6 +178,7 @@ export async function migrateContainer(source: DockerHost, target: DockerHost, r
           name: checkpointName,
           leaveRunning: false,
           engine: precopy ? 'runc' : (opts.engine ?? 'auto'),
+          ...(opts.criu ? { criu: opts.criu } : {}),
           tags: { migration: rec.id },
           ...(precopy
             ? {

@@ -1,3 +1,5 @@
+import { criuOptionsRefusal } from '../criu/engineSupport.js';
+import type { CriuOptions } from '../criu/options.js';
 import { listCheckpoints } from '../docker/checkpointApi.js';
 import type { DockerHost } from '../host/dockerHost.js';
 import { checkpointContainer, UnavailableError } from '../ops/checkpoint.js';
@@ -13,10 +15,15 @@ import { CheckpointTicker, type TickerOps, type TickerOptions, type TickerSummar
  * so it waits its turn in the host's scheduler (seed 002's checkpoint queue) like any other
  * checkpoint, and is appended to the store whether it worked or not.
  */
-export function dockerTickerOps(host: DockerHost, containerId: string, opts: { preDump: boolean; prefix: string; store?: ResultsStore }): TickerOps {
+export function dockerTickerOps(host: DockerHost, containerId: string, opts: { preDump: boolean; prefix: string; criu?: CriuOptions; store?: ResultsStore }): TickerOps {
   return {
     checkpoint: (name) =>
-      checkpointContainer(host, containerId, { name, leaveRunning: true, engine: 'auto', ...(opts.preDump ? { preDump: true } : {}), tags: { periodic: opts.prefix } }, opts.store),
+      checkpointContainer(
+        host,
+        containerId,
+        { name, leaveRunning: true, engine: 'auto', ...(opts.preDump ? { preDump: true } : {}), ...(opts.criu ? { criu: opts.criu } : {}), tags: { periodic: opts.prefix } },
+        opts.store,
+      ),
     list: () => listCheckpoints(host.docker.getContainer(containerId)),
     remove: (name) => deleteCheckpoint(host, containerId, name),
     isRunning: async () => {
@@ -59,7 +66,11 @@ export async function startPeriodic(host: DockerHost, containerRef: string, plan
   // Pre-dump where it works: a host without it still gets its versions, as full dumps.
   const feature = p.preDump ? (await host.capabilities()).preDump : undefined;
   const preDump = feature?.ok === true;
-  const ops = dockerTickerOps(host, c.id, { preDump, prefix: p.prefix, ...(deps.store ? { store: deps.store } : {}) });
+  // Options the docker engine cannot pass are refused now, not at the first tick.
+  if (p.criu && !(await host.capabilities()).engines.runc.ok) {
+    throw new UnavailableError(criuOptionsRefusal('docker', p.criu, await host.capabilities())!);
+  }
+  const ops = dockerTickerOps(host, c.id, { preDump, prefix: p.prefix, ...(p.criu ? { criu: p.criu } : {}), ...(deps.store ? { store: deps.store } : {}) });
   const ticker = new CheckpointTicker(ops, plan, { label: c.name, ...deps }).start();
   return {
     container: c.name,

@@ -1,3 +1,4 @@
+import { normalizeCriuOptions, type CriuOptions } from '../criu/options.js';
 import { isValidName } from '../names.js';
 
 /** Seed 002's checkpoint ticker for one container: period T and version group VG. */
@@ -12,6 +13,8 @@ export interface PeriodicPlan {
   prefix?: string;
   /** Stop after this many versions (default: until stopped). */
   count?: number;
+  /** CRIU options of every version (runc engine), recorded with each for its restore. */
+  criu?: CriuOptions;
 }
 
 export interface ValidPlan {
@@ -20,6 +23,7 @@ export interface ValidPlan {
   preDump: boolean;
   prefix: string;
   count?: number;
+  criu?: CriuOptions;
 }
 
 /** A dump of even a small container takes a good part of a second; shorter periods only pile up skips. */
@@ -62,7 +66,8 @@ export function validatePlan(plan: PeriodicPlan): ValidPlan {
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(prefix) || !isValidName(versionName(prefix, new Date(0), Number.MAX_SAFE_INTEGER))) {
     throw new PlanError(`Prefix "${prefix}": start with a letter or digit, then letters, digits, "_", "." or "-" (at most ~90 characters).`);
   }
-  return { everyMs: plan.everyMs, keep: plan.keep, preDump: plan.preDump === true, prefix, ...(plan.count !== undefined ? { count: plan.count } : {}) };
+  const criu = normalizeCriuOptions(plan.criu);
+  return { everyMs: plan.everyMs, keep: plan.keep, preDump: plan.preDump === true, prefix, ...(plan.count !== undefined ? { count: plan.count } : {}), ...(criu ? { criu } : {}) };
 }
 
 /** `auto-20261122-143005-7`: the prefix, the UTC time of the tick and the version number. */

@@ -3,6 +3,7 @@ import { describeVolumePlan, formatBytes, migrateContainer, MigrationFailedError
 import type { ContainerNode } from '../tree/nodes.js';
 import { reportError, withCancellableProgress } from '../ui/progress.js';
 import type { CommandContext } from './context.js';
+import { containerCriuOptions } from './criuOptions.js';
 import { pickContainer, type PickedContainer } from './pickers.js';
 
 const WITHOUT_VOLUMES = 'Migrate Without Volume Contents';
@@ -25,7 +26,9 @@ export function migrateCommand(ctx: CommandContext) {
     if (!target) return;
     const go = 'Migrate';
     const volumePlan = await planVolumes(source.host, await source.host.docker.getContainer(source.info.id).inspect());
-    const summary = await describe(ctx, source, target, volumePlan);
+    // Dumped with the settings' defaults plus what its newest checkpoint needed; said in the summary.
+    const criu = await containerCriuOptions(source.host, source.info.id);
+    const summary = await describe(ctx, source, target, volumePlan, criu.why);
     // The user chooses whether local volumes are copied (e.g. not when both hosts share the storage).
     const choices = volumePlan.travel.length ? [go, WITHOUT_VOLUMES] : [go];
     const choice = await vscode.window.showInformationMessage(summary, { modal: true }, ...choices);
@@ -35,7 +38,7 @@ export function migrateCommand(ctx: CommandContext) {
     const precopy = preCopySetting() !== 'off';
     try {
       const rec = await withCancellableProgress(`Cryo: migrating ${source.info.name} to ${target.name}`, (say, signal) =>
-        migrateContainer(source.host, target, source.info.id, { signal, removeSource, precopy, volumes, onPhase: (p, codec) => say(`${PHASES.indexOf(p) + 1}/${PHASES.length} ${phaseTitle(p, codec)}`) }, ctx.store),
+        migrateContainer(source.host, target, source.info.id, { signal, removeSource, precopy, volumes, ...(criu.criu ? { criu: criu.criu } : {}), onPhase: (p, codec) => say(`${PHASES.indexOf(p) + 1}/${PHASES.length} ${phaseTitle(p, codec)}`) }, ctx.store),
       );
       ctx.log.info(`Migration ${rec.container} ${rec.source} -> ${rec.target}: ${JSON.stringify({ phasesMs: rec.phasesMs, bytes: rec.bytes, downtimeMs: rec.downtimeMs })}`);
       if (rec.precopyFinish) ctx.log.info(`Pre-copy of ${rec.container}: ${rec.precopyRounds?.length ?? 0} round(s) shipped while running; ${rec.precopyFinish.why}`);
@@ -70,7 +73,7 @@ async function pickTarget(targets: readonly DockerHost[]): Promise<DockerHost | 
 }
 
 /** What will move, and what the last comparable migrations cost. */
-async function describe(ctx: CommandContext, source: PickedContainer, target: DockerHost, volumes: VolumePlan): Promise<string> {
+async function describe(ctx: CommandContext, source: PickedContainer, target: DockerHost, volumes: VolumePlan, criuLine: string): Promise<string> {
   const past = (await ctx.store.readAll()).filter((r): r is MigrationRecord => r.kind === 'migration' && r.outcome === 'ok' && r.source === source.host.name && r.target === target.name);
   const last = past.slice(-5).map((r) => r.downtimeMs ?? 0).sort((a, b) => a - b);
   const expected = last.length ? `Past migrations ${source.host.name} → ${target.name}: downtime median ${(last[Math.floor(last.length / 2)]! / 1000).toFixed(2)} s over ${last.length} run(s).` : 'No past migration between these hosts to estimate the downtime from.';
@@ -78,6 +81,7 @@ async function describe(ctx: CommandContext, source: PickedContainer, target: Do
     `Migrate ${source.info.name} (${source.info.image}) from ${source.host.name} to ${target.name}?`,
     'Cryo checks both hosts first, copies the image if needed, then freezes the container, copies its changed files and memory, and restores it on the target.',
     await methodLine(source.host),
+    criuLine,
     ...volumeLines(volumes),
     `The source container is ${vscode.workspace.getConfiguration('cryo').get<boolean>('migration.removeSource', false) ? 'removed' : 'kept, stopped'} afterwards; on any failure it is restored where it was.`,
     expected,

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { formatPeriod, MIN_PERIOD_MS, parsePeriod, type PeriodicPlan } from '../../core/index.js';
+import { describeCriuOptions, formatPeriod, MIN_PERIOD_MS, parsePeriod, type PeriodicPlan } from '../../core/index.js';
+import { containerCriuOptions } from './criuOptions.js';
 import type { ContainerNode } from '../tree/nodes.js';
 import { reportError } from '../ui/progress.js';
 import type { CommandContext } from './context.js';
@@ -23,7 +24,8 @@ export function checkpointPeriodicallyCommand(ctx: CommandContext) {
       // The first version is made before this returns; the ticker has no half-way to cancel to.
       const handle = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Cryo: first periodic checkpoint of ${target.info.name}` }, () => periodic.start(target.host, target.info.id, plan));
       const note = handle.preDumpUnavailable ? ` Pre-dump is unavailable here, so each version is a full dump (${handle.preDumpUnavailable.split(':')[0]}).` : '';
-      void vscode.window.showInformationMessage(`Cryo: checkpointing ${handle.container} every ${formatPeriod(plan.everyMs)}, keeping the newest ${plan.keep}.${note}`);
+      const withCriu = plan.criu ? ` CRIU options: ${describeCriuOptions(plan.criu)}.` : '';
+      void vscode.window.showInformationMessage(`Cryo: checkpointing ${handle.container} every ${formatPeriod(plan.everyMs)}, keeping the newest ${plan.keep}.${note}${withCriu}`);
     } catch (e) {
       await reportError(ctx.log, `periodic checkpoints of ${target.info.name}`, e);
     } finally {
@@ -82,5 +84,7 @@ async function askPlan(target: PickedContainer): Promise<PeriodicPlan | undefine
   });
   if (keepText === undefined) return undefined;
   const preDump = (await target.host.capabilities()).preDump.ok;
-  return { everyMs, keep: Number(keepText.trim()), preDump };
+  // Every version is dumped with the settings' CRIU options plus those its newest checkpoint needed.
+  const { criu } = await containerCriuOptions(target.host, target.info.id);
+  return { everyMs, keep: Number(keepText.trim()), preDump, ...(criu ? { criu } : {}) };
 }
