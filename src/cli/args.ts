@@ -14,13 +14,13 @@ export const USAGE = `Usage: cryo <command> [options]
 
 Commands:
   probe [--json]                                 what this Docker host can do, and why not
-  checkpoint <container> [--name N] [--leave-running] [--engine runc|docker|auto] [--out F]
+  checkpoint <container> [--name N] [--leave-running] [--engine runc|docker|auto] [--max-frozen S] [--out F]
              [--tcp-established] [--file-locks] [--ext-unix-sk] [--shell-job]
                                                  CRIU options (runc engine): see "CRIU options" below
   restore <container> <checkpoint> [--out F]     start a stopped container from a checkpoint
   restore <container> [checkpoint] --fallback    that one (default: the newest), else each older one in turn
   ls [container]                                 containers and their checkpoints
-  periodic <container> --every 30s|5m|1000ms [--keep 5] [--pre-dump] [--count N] [--out F] [CRIU options]
+  periodic <container> --every 30s|5m|1000ms [--keep 5] [--pre-dump] [--count N] [--max-frozen S] [--out F] [CRIU options]
                                                  a leave-running checkpoint every period (the first at once),
                                                  keeping the newest --keep of its auto-* versions; runs
                                                  until N versions or Ctrl-C, one line per event
@@ -33,6 +33,9 @@ Options for every command:
                  unix:///var/run/docker.sock)
   -h, --help     this text
 
+--max-frozen S: a dump that keeps the container frozen longer than S seconds is ended, the
+container thawed and the partial checkpoint deleted (default: 30 s + 10 s per GiB in use).
+
 CRIU options (the runc engine passes them; the restore reuses them by itself):
 ${CRIU_OPTIONS.map((o) => `  ${o.cliFlag.padEnd(19)} ${o.when}`).join('\n')}
 
@@ -44,10 +47,10 @@ export type EngineChoice = 'runc' | 'docker' | 'auto';
 export type CliCommand =
   | { cmd: 'help' }
   | { cmd: 'probe'; host?: string; json: boolean }
-  | { cmd: 'checkpoint'; host?: string; container: string; name?: string; leaveRunning: boolean; engine: EngineChoice; criu?: CriuOptions; out?: string }
+  | { cmd: 'checkpoint'; host?: string; container: string; name?: string; leaveRunning: boolean; engine: EngineChoice; criu?: CriuOptions; maxFrozenMs?: number; out?: string }
   | { cmd: 'restore'; host?: string; container: string; checkpoint?: string; fallback: boolean; out?: string }
   | { cmd: 'ls'; host?: string; container?: string }
-  | { cmd: 'periodic'; host?: string; container: string; everyMs: number; keep: number; preDump: boolean; count?: number; criu?: CriuOptions; out?: string }
+  | { cmd: 'periodic'; host?: string; container: string; everyMs: number; keep: number; preDump: boolean; count?: number; criu?: CriuOptions; maxFrozenMs?: number; out?: string }
   | ({ cmd: 'bench-engines'; host?: string } & BenchEnginesOptions);
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -58,10 +61,10 @@ const CRIU_FLAGS: Options = Object.fromEntries(CRIU_OPTIONS.map((o) => [o.cliFla
 
 const COMMANDS: Record<string, Options> = {
   probe: { json: { type: 'boolean' } },
-  checkpoint: { name: { type: 'string' }, 'leave-running': { type: 'boolean' }, engine: { type: 'string' }, out: { type: 'string' }, ...CRIU_FLAGS },
+  checkpoint: { name: { type: 'string' }, 'leave-running': { type: 'boolean' }, engine: { type: 'string' }, 'max-frozen': { type: 'string' }, out: { type: 'string' }, ...CRIU_FLAGS },
   restore: { out: { type: 'string' }, fallback: { type: 'boolean' } },
   ls: {},
-  periodic: { every: { type: 'string' }, keep: { type: 'string' }, 'pre-dump': { type: 'boolean' }, count: { type: 'string' }, out: { type: 'string' }, ...CRIU_FLAGS },
+  periodic: { every: { type: 'string' }, keep: { type: 'string' }, 'pre-dump': { type: 'boolean' }, count: { type: 'string' }, 'max-frozen': { type: 'string' }, out: { type: 'string' }, ...CRIU_FLAGS },
   bench: {
     sizes: { type: 'string' },
     reps: { type: 'string' },
@@ -102,6 +105,8 @@ export function parseCommandLine(argv: readonly string[]): CliCommand {
   if (host !== undefined && !/^(unix:\/\/\/|tcp:\/\/)./.test(host)) throw new UsageError(`--host "${host}": use unix:///path or tcp://host:port.`);
   const common = host !== undefined ? { host } : {};
   const out = str(v, 'out');
+  const maxFrozen = str(v, 'max-frozen');
+  const frozen = maxFrozen !== undefined ? { maxFrozenMs: parseCount('--max-frozen', maxFrozen, 1) * 1000 } : {};
   const criu = criuOptionsFromFlags((flag) => v[flag] === true);
   const withCriu = criu ? { criu } : {};
 
@@ -116,7 +121,7 @@ export function parseCommandLine(argv: readonly string[]): CliCommand {
       const engine = str(v, 'engine') ?? 'auto';
       if (engine !== 'runc' && engine !== 'docker' && engine !== 'auto') throw new UsageError(`--engine "${engine}": use runc, docker or auto.`);
       if (criu && engine === 'docker') throw new UsageError(`--engine docker cannot pass CRIU options (Docker's checkpoint API has none): use --engine runc (or auto).`);
-      return { cmd: 'checkpoint', ...common, container: pos[0]!, ...(name ? { name } : {}), leaveRunning: v['leave-running'] === true, engine, ...withCriu, ...(out ? { out } : {}) };
+      return { cmd: 'checkpoint', ...common, container: pos[0]!, ...(name ? { name } : {}), leaveRunning: v['leave-running'] === true, engine, ...withCriu, ...frozen, ...(out ? { out } : {}) };
     }
     case 'restore': {
       const fallback = v['fallback'] === true;
@@ -140,6 +145,7 @@ export function parseCommandLine(argv: readonly string[]): CliCommand {
         keep: parseCount('--keep', str(v, 'keep') ?? '5', 1),
         preDump: v['pre-dump'] === true,
         ...(count !== undefined ? { count: parseCount('--count', count, 1) } : {}),
+        ...frozen,
         ...withCriu,
         ...(out ? { out } : {}),
       };

@@ -1,3 +1,4 @@
+import type { WatchdogReport } from './guard/frozenWatchdog.js';
 import type { CriuOptions } from './criu/options.js';
 import type { MigrationRecord } from './migrate/types.js';
 import type { CriuDumpStats } from './stats/criuStats.js';
@@ -35,6 +36,8 @@ export interface CheckpointRecord {
   restartPolicyHeld?: string;
   outcome: 'ok' | 'failed' | 'cancelled';
   error?: string;
+  /** The frozen-time watchdog stepped in: CRIU ended, container thawed (see guard/frozenWatchdog.ts). */
+  watchdog?: WatchdogReport;
   /** Free-form tags a benchmark adds (scenario, repetition, concurrency...). */
   tags?: Record<string, string | number | boolean>;
 }
@@ -74,5 +77,8 @@ export function newRecordId(now: Date = new Date()): string {
 /** Classifies a thrown error into the record's outcome; cancellation is not a failure. */
 export function outcomeOf(err: unknown): { outcome: 'failed' | 'cancelled'; error: string } {
   if (err instanceof Error && err.name === 'AbortError') return { outcome: 'cancelled', error: 'Cancelled' };
+  // A cancel that could not leave everything untouched (a migration after the freeze) keeps its
+  // own name and message, which say what became of the container; it is still a cancel.
+  if (err instanceof Error && err.cause instanceof Error && err.cause.name === 'AbortError') return { outcome: 'cancelled', error: err.message };
   return { outcome: 'failed', error: err instanceof Error ? err.message : String(err) };
 }

@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { join } from 'node:path';
-import { ResultsStore } from '../core/index.js';
+import { ResultsStore, setLockClientName } from '../core/index.js';
 import { registerCommands } from './commands/registry.js';
+import { applyFrozenLimitSetting } from './guard/frozenLimitSetting.js';
 import { HostRegistry } from './hosts/hostRegistry.js';
 import { PeriodicCheckpoints } from './periodic/periodicCheckpoints.js';
 import { HostsTreeProvider } from './tree/hostsTreeProvider.js';
@@ -20,6 +21,7 @@ export interface CryoApi {
 /** The composition root: every object is built here and every disposable registered. */
 export function activate(context: vscode.ExtensionContext): CryoApi {
   const log = createLogger();
+  setLockClientName(`VS Code window (${vscode.env.appName})`);
   const hosts = new HostRegistry({ warn: (m) => void warnHosts(log, m) });
   const configured = vscode.workspace.getConfiguration('cryo').get<string>('resultsFile', '');
   const store = new ResultsStore(configured || join(context.globalStorageUri.fsPath, 'results.jsonl'));
@@ -30,7 +32,7 @@ export function activate(context: vscode.ExtensionContext): CryoApi {
   const view = vscode.window.createTreeView('cryo.hosts', { treeDataProvider: tree, showCollapseAll: true });
   // Built at activation so its serializer can bring back a charts panel left open before a reload.
   const charts = new ChartsPanels({ extensionUri: context.extensionUri, store, log });
-  context.subscriptions.push(log, hosts, tree, refresh, view, charts, periodic, periodicChanged, ...registerCommands({ hosts, tree, refresh, log, store, periodic, extensionUri: context.extensionUri }, charts));
+  context.subscriptions.push(log, hosts, applyFrozenLimitSetting(hosts), tree, refresh, view, charts, periodic, periodicChanged, ...registerCommands({ hosts, tree, refresh, log, store, periodic, extensionUri: context.extensionUri }, charts));
   log.info(`Cryo activated; results go to ${store.path}`);
   hostsClosed = () => hosts.closed();
   return { hosts, tree, store, charts };

@@ -32,6 +32,24 @@ export const APPS_IMAGE = 'cryo-apps:latest';
 export type AppName = 'redis' | 'mariadb' | 'nginx' | 'postgresql' | 'web' | 'procs' | 'tty';
 export const SERVER_APPS: readonly AppName[] = ['redis', 'mariadb', 'nginx', 'postgresql', 'web'];
 
+/**
+ * The CRIU options each app needs to be dumped (CRIU 4.2.1, runc checkpoint --leave-running
+ * on host A, measured): redis's client holds a connected TCP socket ("Connected TCP socket,
+ * consider using --tcp-established"), mariadbd holds file locks ("Some file locks are hold
+ * by dumping tasks"). nginx and web dumped 20 of 20 times without options: their clients'
+ * connections last a few ms of every 200, so a dump landing on one would need
+ * tcpEstablished too. Names as in CriuOptions (src/core/criu/options.ts).
+ */
+export const APP_CRIU_NEEDS: Readonly<Record<AppName, readonly ('tcpEstablished' | 'fileLocks')[]>> = {
+  redis: ['tcpEstablished'],
+  mariadb: ['fileLocks'],
+  nginx: [],
+  postgresql: [],
+  web: [],
+  procs: [],
+  tty: [],
+};
+
 export interface StartAppOptions {
   /** HostConfig.NetworkMode; default 'none' (apps use loopback only). */
   network?: string;

@@ -1,132 +1,165 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { execa } from 'execa';
-import { CheckpointFailedError, checkpointContainer, DockerHost, restoreContainer, UnavailableError } from '../../src/core/index.js';
+import { CheckpointFailedError, checkpointContainer, migrateContainer, MigrationFailedError, restoreContainer, UnavailableError, type DockerHost } from '../../src/core/index.js';
+import { removeWithHolder } from '../../src/core/restore/holder.js';
 import { OPTIONS_FILE } from '../../src/core/criu/optionsFile.js';
 import { readRuncConf, RUNC_CONF } from '../../src/core/criu/runcConf.js';
-import { isRunning, readFile, removeContainer, sleep, uniqueName, waitFor } from './helpers.js';
+import { APPS_IMAGE, clientCountAtLeast, execIn, hasAppsImage, readClientCount, readClientError, redisCli, startApp, waitForApp } from './apps.js';
+import { assertContinues } from './continuity.js';
+import { hostA, hostC, isRunning, removeContainer, uniqueName, waitFor } from './helpers.js';
 
 /**
- * CRIU options on real applications, real daemon, real CRIU (host A, Docker 20.10):
+ * CRIU options on real applications, real daemons, real CRIU, on host A (Docker 20.10) and
+ * host C (Docker 28.5.2, where the restore recreates the container: looked up by id from the
+ * restore record):
  * - redis (cryo-apps) with its client on ONE loopback TCP connection, started by the
  *   container's own command: the dump is refused without tcpEstablished, naming the option;
  *   with it, checkpoint + restore through Docker, and the client goes on counting on the
  *   same connection with the dataset intact;
  * - a process holding a flock: likewise with fileLocks, and the lock is still held after;
  * - the user's /etc/criu/runc.conf (here: a comment line) is byte-identical after every
- *   restore, and a Cryo killed while it had changed the file is recovered from by the next
- *   operation.
+ *   restore; a Cryo killed while it had changed the file gets it put back by its holder
+ *   process on the host, and if that dies too, by the next operation (host A).
  */
-const host = DockerHost.local();
-const made: string[] = [];
+const a = hostA();
+const made: { host: DockerHost; id: string }[] = [];
 let userConfBefore: Buffer | undefined;
 const USER_CONF = Buffer.from("# the user's own CRIU settings (Cryo's criuOptions test): must survive\n");
+const restoreTimes: string[] = [];
 
 before(async () => {
-  const report = await host.capabilities();
+  const report = await a.capabilities();
   assert.ok(report.engines.runc.ok, report.engines.runc.reason);
   // The file is host-wide: remember what was there and give it the user's own content for the test.
-  userConfBefore = await readRuncConf(host);
+  userConfBefore = await readRuncConf(a);
   await execa('mkdir', ['-p', '/etc/criu']);
   await execa('sh', ['-c', 'cat > "$1"', 'sh', RUNC_CONF], { input: USER_CONF });
 });
 
 after(async () => {
-  for (const id of made) await removeContainer(host, id);
+  for (const m of made) await removeContainer(m.host, m.id);
   if (userConfBefore === undefined) await execa('rm', ['-f', RUNC_CONF]);
   else await execa('sh', ['-c', 'cat > "$1"', 'sh', RUNC_CONF], { input: userConfBefore });
+  if (restoreTimes.length) console.log(`restores with CRIU options (wall, of which runc.conf handling):\n${restoreTimes.join('\n')}`);
 });
 
 async function assertUserConfIntact(when: string): Promise<void> {
-  assert.deepEqual(await readRuncConf(host), USER_CONF, `the user's runc.conf is byte-identical ${when}`);
+  assert.deepEqual(await readRuncConf(a), USER_CONF, `the user's runc.conf is byte-identical ${when}`);
 }
 
-async function startApp(name: string, cmd: string[]): Promise<string> {
-  const c = await host.docker.createContainer({ Image: 'cryo-apps:latest', name, Cmd: cmd, HostConfig: { NetworkMode: 'none' } });
-  made.push(c.id);
-  await c.start();
-  await waitFor(`${name} ready`, async () => ((await readFile(host, c.id, '/ready').catch(() => '')).trim() ? true : undefined), 90_000);
-  return c.id;
+async function goesPast(host: DockerHost, id: string, path: string, value: number): Promise<number> {
+  return clientCountAtLeast(host, id, value + 4, path, 30_000);
 }
 
-async function readNumber(id: string, path: string): Promise<number> {
-  for (let i = 0; ; i++) {
-    const t = (await readFile(host, id, path).catch(() => '')).trim();
-    if (/^\d+$/.test(t)) return Number(t);
-    if (i > 20) throw new Error(`${path} holds no number: '${t}'`);
-    await sleep(50);
-  }
+async function stopped(host: DockerHost, id: string): Promise<void> {
+  await waitFor('stopped', async () => ((await isRunning(host, id)) ? undefined : true));
 }
 
-/** Runs a command in the container (a check after the restore: exec'd processes are not dumped). */
-async function execIn(id: string, cmd: string[]): Promise<{ exitCode: number; output: string }> {
-  const r = await execa('docker', ['exec', id, ...cmd], { reject: false, timeout: 30_000 });
-  return { exitCode: r.exitCode ?? -1, output: `${r.stdout}${r.stderr}` };
+for (const [label, host] of [['host A (Docker 20.10)', a], ['host C (Docker 28.5)', hostC()]] as const) {
+  describe(`redis with a connected client (tcpEstablished), ${label}`, () => {
+    let id: string;
+    before(async () => {
+      assert.ok(await hasAppsImage(host), `${APPS_IMAGE} must be on ${host.name} (scripts/provision/apps.sh)`);
+      id = await startApp(host, 'redis', uniqueName('redis-tcp'));
+      made.push({ host, id });
+      await waitForApp(host, id);
+      await clientCountAtLeast(host, id, 1);
+    });
+
+    test('without the option the dump is refused with the decisive error and the remedy; the app keeps running', async () => {
+      const err = await checkpointContainer(host, id, { name: 'no-opts', leaveRunning: false, engine: 'runc' }).then(
+        () => assert.fail('a connected TCP socket must not dump without tcpEstablished'),
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof CheckpointFailedError, String(err));
+      assert.match(err.message, /Connected TCP socket|--tcp-established/, 'CRIU names the option');
+      assert.match(err.message, /Keep established TCP connections' \(--tcp-established\)/, 'Cryo says what to do');
+      assert.ok(await isRunning(host, id));
+      await goesPast(host, id, '/client.count', await readClientCount(host, id));
+    });
+
+    test('the docker engine is refused before any freeze, offering the runc engine', async () => {
+      const before = await readClientCount(host, id);
+      await assert.rejects(checkpointContainer(host, id, { name: 'docker-opts', leaveRunning: false, engine: 'docker', criu: { tcpEstablished: true } }), (e: unknown) => {
+        assert.ok(e instanceof UnavailableError);
+        assert.equal(e.offerEngine, 'runc');
+        assert.match(e.message, /docker engine cannot pass CRIU options \(tcp-established\).*runc engine/);
+        return true;
+      });
+      await goesPast(host, id, '/client.count', before);
+    });
+
+    test('with it (and a pre-dump round where the kernel can): checkpoint and stop, restore through Docker; the client goes on on the same connection, the dataset is intact', async () => {
+      const preDump = (await host.capabilities()).preDump.ok; // needs soft-dirty tracking (the VM has it, this kernel not)
+      const rec = await checkpointContainer(host, id, { name: 'tcp', leaveRunning: false, preDump, criu: { tcpEstablished: true } });
+      assert.equal(rec.outcome, 'ok');
+      assert.deepEqual(rec.options.criu, { tcpEstablished: true });
+      if (preDump) assert.equal(rec.preDumpRounds?.length, 1, 'the pre-dump round took the flag too');
+      await stopped(host, id);
+      const root = (await host.capabilities()).raw.docker.rootDir;
+      const file = JSON.parse((await execa('cat', [`${root}/containers/${id}/checkpoints/tcp/${OPTIONS_FILE}`])).stdout) as { criu: unknown };
+      assert.deepEqual(file.criu, { tcpEstablished: true }, 'the options are kept in the checkpoint folder');
+      const frozen = await readClientCount(host, id);
+
+      const restored = await restoreContainer(host, id, 'tcp');
+      assert.equal(restored.outcome, 'ok');
+      assert.deepEqual(restored.criu, { tcpEstablished: true }, 'the restore used the recorded options by itself');
+      restoreTimes.push(`  redis on ${host.name}${restored.recreated ? ' (recreated)' : ''}: ${restored.wallMs.toFixed(0)} ms, runc.conf ${restored.runcConfMs?.toFixed(1)} ms`);
+      id = restored.containerId;
+      made.push({ host, id });
+      await assertUserConfIntact('after the restore');
+      const next = await goesPast(host, id, '/client.count', frozen);
+      assert.ok(next <= frozen + 200, `client counter ${next} continued from ${frozen}, not from scratch`);
+      assert.equal(await readClientError(host, id), undefined, 'the client never lost its connection');
+      assert.equal(await redisCli(host, id, ['dbsize']), '10001', '10000 keys and the counter');
+      assert.equal(await redisCli(host, id, ['get', 'key:4321']), 'value:4321');
+      assert.ok(Number(await redisCli(host, id, ['get', 'cryo:counter'])) >= next, "the server's counter is the one the client saw");
+    });
+  });
 }
 
-async function goesPast(id: string, path: string, value: number): Promise<number> {
-  return waitFor(`${path} past ${value}`, async () => {
-    const v = await readNumber(id, path);
-    return v > value + 3 ? v : undefined;
-  }, 30_000);
-}
-
-describe('redis with a connected client (tcpEstablished)', () => {
+describe('migration of redis with its client, host A -> host C', () => {
+  const c = hostC();
+  let name: string;
   let id: string;
   before(async () => {
-    id = await startApp(uniqueName('redis-tcp'), ['/cryo/redis']);
-    await goesPast(id, '/client.count', 0);
+    name = uniqueName('redis-mig');
+    id = await startApp(a, 'redis', name);
+    made.push({ host: a, id });
+    await waitForApp(a, id);
+    await clientCountAtLeast(a, id, 1);
+  });
+  after(async () => {
+    const i = await c.docker.getContainer(name).inspect().catch(() => undefined);
+    if (i) await removeWithHolder(c, i).catch(() => removeContainer(c, name));
   });
 
-  test('without the option the dump is refused with the decisive error and the remedy; the app keeps running', async () => {
-    const err = await checkpointContainer(host, id, { name: 'no-opts', leaveRunning: false, engine: 'runc' }).then(
-      () => assert.fail('a connected TCP socket must not dump without tcpEstablished'),
-      (e: unknown) => e,
-    );
-    assert.ok(err instanceof CheckpointFailedError, String(err));
-    assert.match(err.message, /Connected TCP socket|--tcp-established/, 'CRIU names the option');
-    assert.match(err.message, /Keep established TCP connections' \(--tcp-established\)/, 'Cryo says what to do');
-    assert.ok(await isRunning(host, id));
-    const v = await readNumber(id, '/client.count');
-    await goesPast(id, '/client.count', v);
-  });
-
-  test('the docker engine is refused before any freeze, offering the runc engine', async () => {
-    const before = await readNumber(id, '/client.count');
-    await assert.rejects(checkpointContainer(host, id, { name: 'docker-opts', leaveRunning: false, engine: 'docker', criu: { tcpEstablished: true } }), (e: unknown) => {
-      assert.ok(e instanceof UnavailableError);
-      assert.equal(e.offerEngine, 'runc');
-      assert.match(e.message, /docker engine cannot pass CRIU options \(tcp-established\).*runc engine/);
+  test('without the option: refused at the checkpoint with the remedy, the source untouched and counting', async () => {
+    await assert.rejects(migrateContainer(a, c, id, { precopy: false }), (e: unknown) => {
+      assert.ok(e instanceof MigrationFailedError, String(e));
+      assert.equal(e.phase, 'checkpoint');
+      assert.match(e.message, /--tcp-established/);
       return true;
     });
-    await goesPast(id, '/client.count', before);
+    assert.ok(await isRunning(a, id));
+    await goesPast(a, id, '/client.count', await readClientCount(a, id));
   });
 
-  test('with it (and a pre-dump round where the kernel can): checkpoint and stop, restore through Docker; the client goes on on the same connection, the dataset is intact', async () => {
-    const preDump = (await host.capabilities()).preDump.ok; // needs soft-dirty tracking (the VM has it, this kernel not)
-    const rec = await checkpointContainer(host, id, { name: 'tcp', leaveRunning: false, preDump, criu: { tcpEstablished: true } });
+  test('with it: the target restores with the options shipped in the checkpoint folder; the client goes on, the dataset is intact', async () => {
+    const before = await readClientCount(a, id);
+    const rec = await migrateContainer(a, c, id, { precopy: false, criu: { tcpEstablished: true } });
     assert.equal(rec.outcome, 'ok');
-    assert.deepEqual(rec.options.criu, { tcpEstablished: true });
-    if (preDump) assert.equal(rec.preDumpRounds?.length, 1, 'the pre-dump round took the flag too');
-    await waitFor('stopped', async () => ((await isRunning(host, id)) ? undefined : true));
-    const root = (await host.capabilities()).raw.docker.rootDir;
-    const file = JSON.parse((await execa('cat', [`${root}/containers/${id}/checkpoints/tcp/${OPTIONS_FILE}`])).stdout) as { criu: unknown };
-    assert.deepEqual(file.criu, { tcpEstablished: true }, 'the options are kept in the checkpoint folder');
-    const frozen = await readNumber(id, '/client.count');
-
-    const restored = await restoreContainer(host, id, 'tcp');
-    assert.equal(restored.outcome, 'ok');
-    assert.deepEqual(restored.criu, { tcpEstablished: true }, 'the restore used the recorded options by itself');
-    console.log(`redis restore ${restored.wallMs.toFixed(0)} ms, of which runc.conf handling ${restored.runcConfMs?.toFixed(1)} ms`);
-    await assertUserConfIntact('after the restore');
-    const next = await goesPast(id, '/client.count', frozen);
-    assert.ok(next > frozen + 3, `client counter ${next} went on past ${frozen}`);
-    assert.equal((await readFile(host, id, '/client.error').catch(() => '')).trim(), '', 'the client never lost its connection');
-    assert.equal((await execIn(id, ['redis-cli', 'dbsize'])).output.trim(), '10001', '10000 keys and the counter');
-    assert.ok(Number((await execIn(id, ['redis-cli', 'get', 'cryo:counter'])).output.trim()) >= next, "the server's counter is the one the client saw");
-    assert.equal((await execIn(id, ['redis-cli', 'get', 'key:4321'])).output.trim(), 'value:4321');
+    const tid = (await c.docker.getContainer(name).inspect()).Id;
+    const next = await goesPast(c, tid, '/client.count', before);
+    assert.ok(next <= before + 300, `client counter ${next} continued from ${before}, not from scratch`);
+    assert.equal(await readClientError(c, tid), undefined, 'the client kept its connection across hosts');
+    assert.equal(await redisCli(c, tid, ['dbsize']), '10001');
+    assert.equal(await redisCli(c, tid, ['get', 'key:777']), 'value:777');
+    await assertUserConfIntact('after the migration');
   });
 });
 
@@ -137,10 +170,15 @@ const LOCK_HOLDER = [
   'exec 9>/lockfile; flock -n 9 || exit 9; i=0; echo locked > /ready; while :; do i=$((i+1)); echo $i > /count.tmp; mv /count.tmp /count; sleep 0.2; done',
 ];
 
-describe('a process holding a file lock (fileLocks)', () => {
+describe('a process holding a file lock (fileLocks), host A', () => {
+  const host = a;
   let id: string;
   before(async () => {
-    id = await startApp(uniqueName('flock'), LOCK_HOLDER);
+    const c = await host.docker.createContainer({ Image: APPS_IMAGE, name: uniqueName('flock'), Cmd: LOCK_HOLDER, HostConfig: { NetworkMode: 'none' } });
+    id = c.id;
+    made.push({ host, id });
+    await c.start();
+    await waitForApp(host, id);
   });
 
   test('refused without the option, naming it; restored with it, the counter going on and the lock still held', async () => {
@@ -153,36 +191,81 @@ describe('a process holding a file lock (fileLocks)', () => {
     assert.ok(await isRunning(host, id));
     const rec = await checkpointContainer(host, id, { name: 'locks', leaveRunning: false, criu: { fileLocks: true } });
     assert.deepEqual(rec.options.criu, { fileLocks: true });
-    await waitFor('stopped', async () => ((await isRunning(host, id)) ? undefined : true));
-    const frozen = await readNumber(id, '/count');
+    await stopped(host, id);
+    const frozen = await readClientCount(host, id, '/count');
     const restored = await restoreContainer(host, id, 'locks');
     assert.deepEqual(restored.criu, { fileLocks: true });
+    restoreTimes.push(`  flock holder on ${host.name}: ${restored.wallMs.toFixed(0)} ms, runc.conf ${restored.runcConfMs?.toFixed(1)} ms`);
     await assertUserConfIntact('after the restore');
-    await goesPast(id, '/count', frozen);
-    const probe = await execIn(id, ['flock', '-n', '/lockfile', 'true']);
-    assert.equal(probe.exitCode, 1, `the restored process still holds the lock: ${probe.output}`);
+    await assertContinues(host, id, frozen);
+    const probe = await execIn(host, id, ['flock', '-n', '/lockfile', 'true']);
+    assert.equal(probe.exitCode, 1, `the restored process still holds the lock: ${probe.stdout}${probe.stderr}`);
   });
 
-  test('Cryo killed while it has runc.conf changed mid-restore: the next operation puts the user file back', async () => {
-    const rec = await checkpointContainer(host, id, { name: 'crash', leaveRunning: false, criu: { fileLocks: true } });
-    assert.equal(rec.outcome, 'ok');
-    await waitFor('stopped', async () => ((await isRunning(host, id)) ? undefined : true));
-    // A separate Cryo process restores; it is killed as soon as the change is in the file.
+  /** A separate Cryo process restoring the container; resolves once its change is in runc.conf. */
+  async function restoringProcess(checkpoint: string) {
     const core = join(process.cwd(), 'out', 'src', 'core', 'index.js');
-    const script = `const { DockerHost, restoreContainer } = await import(${JSON.stringify(core)}); await restoreContainer(DockerHost.local(), ${JSON.stringify(id)}, 'crash');`;
+    const script = `const { DockerHost, restoreContainer } = await import(${JSON.stringify(core)}); await restoreContainer(DockerHost.local('host-a', ${JSON.stringify(a.endpoint)}), ${JSON.stringify(id)}, ${JSON.stringify(checkpoint)});`;
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'ignore' });
     const exited = new Promise((r) => child.once('exit', r));
-    await waitFor('runc.conf changed by the restore', async () => ((await readRuncConf(host))?.includes('file-locks') ? true : undefined), 60_000);
+    await waitFor('runc.conf changed by the restore', async () => ((await readRuncConf(a))?.includes('file-locks') ? true : undefined), 60_000);
+    return { child, exited };
+  }
+
+  async function checkpointAndStop(name: string): Promise<void> {
+    const rec = await checkpointContainer(host, id, { name, leaveRunning: false, criu: { fileLocks: true } });
+    assert.equal(rec.outcome, 'ok');
+    await stopped(host, id);
+  }
+
+  /** Whatever dockerd did with the restore it was asked for, bring the container back. */
+  async function settle(checkpoint: string): Promise<void> {
+    await waitFor('restore finished by dockerd', async () => ((await isRunning(host, id)) ? true : undefined), 30_000).catch(() => undefined);
+    if (!(await isRunning(host, id))) await restoreContainer(host, id, checkpoint);
+  }
+
+  test('Cryo killed (SIGKILL) mid-restore: the process on the host that holds the change puts the user file back at once', async () => {
+    await checkpointAndStop('crash1');
+    const { child, exited } = await restoringProcess('crash1');
+    const t0 = Date.now();
     child.kill('SIGKILL');
     await exited;
-    assert.match((await readRuncConf(host))!.toString(), /file-locks/, 'the crash left the change in place');
-    // Whatever Docker did with the restore it was asked for, the container comes back or not;
-    // the next Cryo operation on this host must put the user's file back first.
-    await waitFor('restore finished by dockerd', async () => ((await isRunning(host, id)) ? true : undefined), 60_000).catch(() => undefined);
-    if (!(await isRunning(host, id))) await restoreContainer(host, id, 'crash');
+    await waitFor("the user's runc.conf back", async () => ((await readRuncConf(a))?.equals(USER_CONF) ? true : undefined), 10_000);
+    console.log(`user's runc.conf back ${Date.now() - t0} ms after Cryo was killed`);
+    await settle('crash1');
+  });
+
+  test('Cryo AND its holder on the host killed mid-restore: the journal makes the next operation put the user file back', async () => {
+    await checkpointAndStop('crash2');
+    const { child, exited } = await restoringProcess('crash2');
+    // As if the host lost the holder too (OOM killer, reboot): SIGKILL Cryo's whole process tree, holder first.
+    for (const pid of descendants(child.pid!).reverse()) process.kill(pid, 'SIGKILL');
+    child.kill('SIGKILL');
+    await exited;
+    assert.match((await readRuncConf(a))!.toString(), /file-locks/, 'nothing was left to put it back: the change is still there');
+    await settle('crash2');
+    // The next Cryo operation on this host (here a leave-running checkpoint) recovers first.
     await checkpointContainer(host, id, { name: 'after-crash', leaveRunning: true, engine: 'runc', criu: { fileLocks: true } });
     await assertUserConfIntact('after the next operation');
-    const v = await readNumber(id, '/count');
-    await goesPast(id, '/count', v);
+    await goesPast(host, id, '/count', await readClientCount(host, id, '/count'));
   });
 });
+
+/** Every descendant of pid, parents before children. */
+function descendants(pid: number): number[] {
+  const out: number[] = [];
+  const walk = (p: number) => {
+    let kids: number[] = [];
+    try {
+      kids = readdirSync(`/proc/${p}/task`).flatMap((t) => readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+    } catch {
+      return; // gone meanwhile
+    }
+    for (const k of kids) {
+      out.push(k);
+      walk(k);
+    }
+  };
+  walk(pid);
+  return out;
+}

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFile as readHostFile, readlink } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
-import { checkpointContainer, DockerHost, LocalRunner, restoreContainer, UnavailableError } from '../../src/core/index.js';
+import { checkpointContainer, DockerHost, LocalRunner, migrateContainer, restoreContainer, startPeriodic, UnavailableError } from '../../src/core/index.js';
 import { connectDocker, parseEndpoint } from '../../src/core/docker/connect.js';
-import { HOLDER_FOR_LABEL, holderOf, removeWithHolder } from '../../src/core/restore/holder.js';
+import { cleanStaleHolders, createHolder, HOLDER_FOR_LABEL, holderOf, isHolder, removeWithHolder } from '../../src/core/restore/holder.js';
 import { readCount, readFile, removeContainer, sleep, uniqueName, waitFor } from './helpers.js';
 
 /**
@@ -126,8 +126,32 @@ test('host C: a checkpoint that could never be restored is refused before the fr
     assert.match(e.message, /refused before anything was frozen: .*no longer exists/);
     return true;
   });
+  // Periodic versions that could never be restored are no safety net: refused before the first.
+  await assert.rejects(startPeriodic(c, name, { everyMs: 60_000, keep: 2 }), /Periodic checkpoints of .* refused before anything was frozen/);
+  // A migration to a host that could not restore it is refused in preflight.
+  await assert.rejects(migrateContainer(c, DockerHost.local('local'), name, { precopy: false }), (e: Error) => {
+    assert.match(e.message, /Preflight failed[\s\S]*no longer exists/);
+    assert.match(e.message, /The source container was not touched/);
+    return true;
+  });
   assert.ok((await c.docker.getContainer(x.id).inspect()).State.Running, 'still running');
   assert.deepEqual(await c.checkpointNames(x.id), [], 'nothing was dumped');
   const v = await readCount(c, x.id);
   await waitFor('still counting', async () => ((await readCount(c, x.id)) > v ? true : undefined));
+});
+
+test('host C: holders are hidden from the listing, and one whose container is gone is cleaned', async () => {
+  const name = uniqueName('d28-stale');
+  const owner = await c.docker.createContainer({ name, Image: 'cryo-counter:latest', HostConfig: { NetworkMode: 'none' } });
+  made.push(name);
+  const orphan = await createHolder(c, await owner.inspect(), name);
+  made.push(orphan.id);
+  const listed = await c.listContainers();
+  assert.ok(listed.some((x) => x.name === name) && !listed.some((x) => x.id === orphan.id), 'holders are not shown as containers');
+  // Nothing uses the holder: once past the grace period (a holder is made just before its
+  // container), it is stale. Only this test's holder is offered, so others' are untouched.
+  const all = (await c.docker.listContainers({ all: true })).filter((x) => !isHolder(x) || x.Id === orphan.id);
+  assert.deepEqual(await cleanStaleHolders(c, all, Date.now()), [], 'a fresh holder is left alone');
+  assert.deepEqual(await cleanStaleHolders(c, all, Date.now() + 10 * 60_000), [orphan.id]);
+  assert.equal(await c.docker.getContainer(orphan.id).inspect().catch(() => undefined), undefined);
 });

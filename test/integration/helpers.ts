@@ -1,13 +1,23 @@
 import { execa } from 'execa';
-import { DockerHost } from '../../src/core/index.js';
+import { DockerHost, type SshOptions } from '../../src/core/index.js';
 
-/** The hosts scripts/provision/ makes on this machine (host B, reached over ssh, is in sshHost tests). */
+/** The hosts scripts/provision/ makes on this machine. */
 export const HOST_A_ENDPOINT = 'unix:///var/run/docker.sock'; // Docker 20.10
 export const HOST_C_ENDPOINT = 'unix:///run/docker-c.sock'; // Docker 28.5.2 (host-c.sh)
 
 /** Host A: the machine's own daemon, Docker 20.10 (scripts/provision/host.sh). */
 export function hostA(): DockerHost {
   return DockerHost.local('host-a', HOST_A_ENDPOINT);
+}
+
+/** Host B: a second daemon (Docker 20.10) behind a private sshd (scripts/provision/host-b.sh). */
+export const HOST_B_ENDPOINT = 'ssh://root@127.0.0.1:2222';
+export const HOST_B_SSH_DIR = '/var/lib/cryo/host-b/ssh';
+export const HOST_B_SSH_OPTIONS: SshOptions = { identityFile: `${HOST_B_SSH_DIR}/id_ed25519`, knownHostsFile: `${HOST_B_SSH_DIR}/known_hosts` };
+
+/** Host B over SSH, as a remote host is reached; dispose() it (it holds an ssh connection). */
+export function hostB(): DockerHost {
+  return DockerHost.ssh('host-b', HOST_B_ENDPOINT, HOST_B_SSH_OPTIONS);
 }
 
 /** Host C: a third local daemon running Docker 28.5.2 (scripts/provision/host-c.sh). */

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { checkpointContainer } from '../../src/core/index.js';
+import { RUNC_CONF_LOCK } from '../../src/core/criu/runcConf.js';
+import { checkpointContainer, withHostLock } from '../../src/core/index.js';
 import { hasAppsImage, SERVER_APPS, seedApp, startApp, verifyApp, waitForApp, clientCountAtLeast, type AppName } from './apps.js';
-import { hostA, hostC, isRunning, readCount, removeContainer, runContainer, sleep, uniqueName, waitFor } from './helpers.js';
+import { hostA, hostB, hostC, isRunning, readCount, removeContainer, runContainer, sleep, uniqueName, waitFor } from './helpers.js';
 
 /**
  * The stack the v0.5 tests stand on, on real daemons: host C runs Docker 28.5.2, the
@@ -88,6 +89,22 @@ describe('cryo-apps on host C: every app starts and serves', () => {
   });
 });
 
+describe('cryo-apps on host B (over SSH)', () => {
+  test('postgresql starts and serves: the image is there for migrations', async (t) => {
+    const b = hostB();
+    let id: string | undefined;
+    try {
+      assert.ok(await hasAppsImage(b), 'cryo-apps:latest is missing on host B: run scripts/provision/apps.sh');
+      id = await startApp(b, 'postgresql', uniqueName('b-pg'));
+      await waitForApp(b, id);
+      t.diagnostic(await verifyApp(b, id, await seedApp(b, id, 'postgresql')));
+    } finally {
+      if (id) await removeContainer(b, id);
+      await b.dispose();
+    }
+  });
+});
+
 describe('host A, CRIU 4.2.1, runc engine: redis', () => {
   const app: AppName = 'redis';
 
@@ -102,17 +119,26 @@ describe('host A, CRIU 4.2.1, runc engine: redis', () => {
     await verifyApp(a, id, state);
   });
 
-  test('a redis with its client connected is refused by CRIU, which names --tcp-established', async () => {
+  test('a redis with its client connected: CRIU refuses and names --tcp-established; with it, it dumps', async () => {
     const id = await track(a, startApp(a, app, uniqueName('a-redis-client')));
     await waitForApp(a, id);
     const state = await seedApp(a, id, app);
-    await assert.rejects(checkpointContainer(a, id, { name: 'connected', leaveRunning: true, engine: 'runc' }), (e: Error) => {
-      assert.match(e.message, /tcp-established/, e.message);
-      return true;
+    // runc also reads the host-wide /etc/criu/runc.conf on a dump, which a restore with CRIU
+    // options fills for a moment: hold its lock so a concurrent restore cannot add the option.
+    await withHostLock(a, RUNC_CONF_LOCK, async () => {
+      await assert.rejects(checkpointContainer(a, id, { name: 'connected', leaveRunning: true, engine: 'runc' }), (e: Error) => {
+        assert.match(e.message, /tcp-established/, e.message);
+        return true;
+      });
     });
     // Nothing lost: the container runs on, its client still on its one connection.
     assert.ok(await isRunning(a, id));
     await clientCountAtLeast(a, id, (state.clientCount ?? 0) + 3);
+    await verifyApp(a, id, state);
+    // With the option CRIU names (the runc engine passes it), the same container dumps.
+    const rec = await checkpointContainer(a, id, { name: 'connected', leaveRunning: true, engine: 'runc', criu: { tcpEstablished: true } });
+    assert.equal(rec.outcome, 'ok');
+    assert.ok(await isRunning(a, id));
     await verifyApp(a, id, state);
   });
 });

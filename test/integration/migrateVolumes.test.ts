@@ -153,3 +153,28 @@ test('a PostgreSQL database in a named volume migrates with its rows and takes n
   const summary = await verifyApp(b, bId, state);
   console.log(`# ${summary}; volume live ${v.liveBytes} B, frozen ${v.frozenBytes} B in ${v.frozenMs.toFixed(0)} ms; downtime ${rec.downtimeMs?.toFixed(0)} ms`);
 });
+
+test('a MariaDB database in a named volume on /var/lib/mysql migrates with its rows (file locks dumped)', async (t) => {
+  if (!(await hasAppsImage(a)) || !(await hasAppsImage(b))) return t.skip('cryo-apps:latest is not on hosts A and B (scripts/provision/apps.sh)');
+  const name = uniqueName('dbvol');
+  const volume = `${name}-mysql`;
+  await a.docker.createVolume({ Name: volume });
+  volumes.push([() => a, volume]);
+  const srcId = await startApp(a, 'mariadb', name, { hostConfig: { Mounts: [{ Type: 'volume', Source: volume, Target: '/var/lib/mysql' }] } });
+  made.push([() => a, srcId]);
+  await waitForApp(a, srcId);
+  const state = await seedApp(a, srcId, 'mariadb');
+  assert.ok(!String(await a.docker.getContainer(srcId).changes()).includes('/var/lib/mysql/'), 'the tables are not in the container layer');
+
+  // InnoDB holds file locks on its files: CRIU dumps them only when asked.
+  const rec = await migrateContainer(a, b, name, { criu: { fileLocks: true } });
+  volumes.push([() => b, volume]);
+  const bId = (await b.docker.getContainer(name).inspect()).Id;
+  made.push([() => b, bId]);
+  assert.equal(rec.outcome, 'ok', rec.error);
+  const v = rec.volumes?.[0];
+  assert.ok(v && v.name === volume && v.liveBytes > 100_000, JSON.stringify(rec.volumes));
+  assert.ok(await isRunning(b, bId));
+  const summary = await verifyApp(b, bId, state);
+  console.log(`# ${summary}; volume live ${v.liveBytes} B, frozen ${v.frozenBytes} B in ${v.frozenMs.toFixed(0)} ms; downtime ${rec.downtimeMs?.toFixed(0)} ms; phases ${JSON.stringify(Object.fromEntries(Object.entries(rec.phasesMs).map(([k, x]) => [k, Math.round(x ?? 0)])))}`);
+});

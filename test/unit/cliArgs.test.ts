@@ -119,3 +119,9 @@ test('sizes and counts', () => {
   assert.throws(() => parseCount('--reps', '-1', 1), UsageError);
   assert.throws(() => parseCount('--reps', '2x', 1), UsageError);
 });
+
+test('--max-frozen bounds the frozen time of checkpoint and periodic, in whole seconds', () => {
+  assert.deepEqual(parse('checkpoint web --max-frozen 12'), { cmd: 'checkpoint', container: 'web', leaveRunning: false, engine: 'auto', maxFrozenMs: 12_000 });
+  assert.equal((parse('periodic web --every 30s --max-frozen 5') as { maxFrozenMs?: number }).maxFrozenMs, 5_000);
+  for (const bad of ['0', '-3', '1.5', 'ten', '']) assert.throws(() => parse(`checkpoint web --max-frozen ${bad}`), /--max-frozen|argument missing|requires/, bad);
+});

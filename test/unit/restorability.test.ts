@@ -4,6 +4,7 @@ import type Docker from 'dockerode';
 import { externalNetnsImage, isExternalNetns, netNsIdOf, rootPidOf } from '../../src/core/restore/criuNetns.js';
 import { heldCreateOptions, HOLDER_FOR_LABEL, planHolder } from '../../src/core/restore/holder.js';
 import { decideRestoreRoute, describeRoute, migrationTargetForm, type RestoreFacts } from '../../src/core/restore/restorability.js';
+import { restoredMessage, targetFormLine } from '../../src/core/restore/messages.js';
 
 const BROKEN = { ok: false, reason: 'Docker 28.5.2 cannot restore a checkpoint into a container with its own network namespace (moby issue 50750)' };
 
@@ -131,5 +132,20 @@ describe('planHolder / heldCreateOptions', () => {
     assert.equal(plan.networkMode, 'none');
     assert.equal((plan.create as unknown as Record<string, unknown>)['NetworkingConfig'], undefined);
     assert.deepEqual(plan.extraNetworks, []);
+  });
+});
+
+describe('messages', () => {
+  test('the restore notice says the container was recreated and what changed', () => {
+    const base = { kind: 'restore' as const, id: 'r', host: 'c', container: 'web', containerId: 'n'.repeat(64), checkpointName: 'cp1', startedAt: '', wallMs: 1234, outcome: 'ok' as const };
+    assert.equal(restoredMessage(base), 'web restored from cp1 in 1.23 s.');
+    const msg = restoredMessage({ ...base, recreated: { oldId: 'o'.repeat(64), changes: ['network mode none → container:web-cryo-net-x: a small Cryo holder container now owns the network (still none)', 'address now appnet: 172.17.0.2'] } });
+    assert.match(msg, /^web restored from cp1 in 1\.23 s by recreating it \(Docker here cannot restore it in place\): network mode none → container:web-cryo-net-x.*; address now appnet: 172\.17\.0\.2\.$/);
+  });
+
+  test('the migrate confirmation names the held form, or the refusal', () => {
+    assert.equal(targetFormLine({ form: 'plain' }, 'a'), undefined);
+    assert.equal(targetFormLine({ form: 'held', why: 'Docker 28.5.2 …', changes: ['x', 'y'] }, 'host-c'), 'On host-c the container is created so that its restore works (Docker 28.5.2 …): x; y.');
+    assert.equal(targetFormLine({ form: 'refused', reason: 'no root' }, 'host-c'), 'Cannot migrate to host-c: no root');
   });
 });

@@ -2,12 +2,12 @@ import { checkpointContainer, defaultCheckpointName, describeCriuOptions, format
 import type { EngineChoice } from '../args.js';
 import { EXIT, seconds, type CliContext, type ExitCode } from '../context.js';
 
-export async function checkpointCommand(ctx: CliContext, opts: { container: string; name?: string; leaveRunning: boolean; engine: EngineChoice; criu?: CriuOptions; out?: string }): Promise<ExitCode> {
+export async function checkpointCommand(ctx: CliContext, opts: { container: string; name?: string; leaveRunning: boolean; engine: EngineChoice; criu?: CriuOptions; maxFrozenMs?: number; out?: string }): Promise<ExitCode> {
   const store = opts.out ? new ResultsStore(opts.out) : undefined;
   const record = await checkpointContainer(
     ctx.host,
     opts.container,
-    { name: opts.name ?? defaultCheckpointName(), leaveRunning: opts.leaveRunning, engine: opts.engine, ...(opts.criu ? { criu: opts.criu } : {}), signal: ctx.signal, onPhase: (p) => ctx.err(`${p}…`) },
+    { name: opts.name ?? defaultCheckpointName(), leaveRunning: opts.leaveRunning, engine: opts.engine, ...(opts.criu ? { criu: opts.criu } : {}), ...(opts.maxFrozenMs ? { maxFrozenMs: opts.maxFrozenMs } : {}), signal: ctx.signal, onPhase: (p) => ctx.err(`${p}…`) },
     store,
   );
   const parts = [`${record.engine} engine`, seconds(record.wallMs)];

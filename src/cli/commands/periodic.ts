@@ -7,6 +7,7 @@ export interface PeriodicCommand {
   keep: number;
   preDump: boolean;
   count?: number;
+  maxFrozenMs?: number;
   criu?: CriuOptions;
   out?: string;
 }
@@ -23,6 +24,7 @@ export function eventLine(e: TickerEvent): string {
       return `${t} version ${e.name}${cost ? ` (${cost})` : ''}${deleted}${retention}; keeping ${e.kept.length}`;
     }
     case 'skipped':
+      if (e.busy) return `${t} skipped a tick: ${e.busy} (${e.skipped} skipped so far)`;
       return `${t} skipped a tick: ${e.busyWith} is still being made (${e.skipped} skipped so far)`;
     case 'failed':
       return `${t} failed${e.name ? ` ${e.name}` : ''}: ${e.error} (${e.consecutive} in a row)`;
@@ -36,6 +38,7 @@ export function eventLine(e: TickerEvent): string {
 /** `cryo periodic`: runs the checkpoint ticker in the foreground until --count versions or Ctrl-C. */
 export async function periodicCommand(ctx: CliContext, opts: PeriodicCommand): Promise<ExitCode> {
   const store = opts.out ? new ResultsStore(opts.out) : undefined;
+  if (opts.maxFrozenMs) ctx.host.maxFrozenMs = opts.maxFrozenMs; // every version's dump is bounded by it
   const handle = await startPeriodic(
     ctx.host,
     opts.container,

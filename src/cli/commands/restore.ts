@@ -13,5 +13,6 @@ export async function restoreCommand(ctx: CliContext, opts: { container: string;
     record = await restoreContainer(ctx.host, opts.container, opts.checkpoint, { signal: ctx.signal }, store);
   }
   ctx.out(`Restored ${record.container} from ${record.checkpointName} in ${seconds(record.wallMs)}`);
+  if (record.recreated) ctx.out(`Recreated (Docker here cannot restore it in place): ${record.recreated.changes.join('; ')}`);
   return EXIT.ok;
 }

@@ -1,6 +1,7 @@
 import type { CapabilityReport } from '../probe/capabilities.js';
 import type { EngineId } from '../records.js';
-import { criuOptionsRemedy, describeCriuOptions, hasCriuOptions, type CriuOptions } from './options.js';
+import type { CriuDiagnosis } from './diagnose.js';
+import { criuOptionInfo, criuOptionsRemedy, describeCriuOptions, hasCriuOptions, type CriuOptions } from './options.js';
 
 /**
  * Why an engine cannot make a checkpoint with these CRIU options, or undefined when it can.
@@ -22,6 +23,15 @@ export function criuOptionsRefusal(engine: EngineId, criu: CriuOptions | undefin
  */
 export function withCriuOptionsRemedy(err: unknown, used: CriuOptions | undefined): unknown {
   if (!(err instanceof Error)) return err;
+  // A diagnosed failure (criu/diagnose.ts) already carries its remedy in the message; it only
+  // has to be corrected when the option it offers was on for this very dump.
+  const diagnosis = (err as { diagnosis?: CriuDiagnosis }).diagnosis;
+  if (diagnosis) {
+    if (diagnosis.option && used?.[diagnosis.option] === true) {
+      err.message = err.message.replace(diagnosis.remedy, `${criuOptionInfo(diagnosis.option).label} was already on for this checkpoint, so it is not what is missing; CRIU's log has the details.`);
+    }
+    return err;
+  }
   const reason = (err as { criuReason?: unknown }).criuReason;
   const remedy = criuOptionsRemedy(typeof reason === 'string' ? reason : err.message, used);
   if (remedy && !err.message.includes(remedy)) err.message = `${err.message}\n${remedy}`;

@@ -1,25 +1,30 @@
+import { abortError } from '../exec/localRunner.js';
+import { runChecked, type StreamingCommand } from '../exec/runner.js';
 import type { DockerHost } from '../host/dockerHost.js';
-import { acquireHostLock, HostLockTimeoutError } from '../host/hostLock.js';
+import { acquireHostLock, HostLockTimeoutError, lockDir } from '../host/hostLock.js';
 import { criuConfLines, describeCriuOptions, hasCriuOptions, type CriuOptions } from './options.js';
 
 /**
  * Docker's API passes no CRIU option, on checkpoint or on restore, but runc hands CRIU the
  * config file /etc/criu/runc.conf for both (unless the container has an org.criu.config
  * annotation). So a restore through Docker gets the options a checkpoint was made with by
- * adding them to that file for the duration of the restore.
+ * adding them to that file for the duration of Docker's start.
  *
  * The file is host-wide and may be the user's own, hence:
- * - every change happens under the host lock `runc-conf` (one Cryo operation at a time);
+ * - the change is made and held by one process on the host, run under flock on the host
+ *   lock `runc-conf` (the same lock as acquireHostLock): one Cryo operation at a time;
  * - before the file changes, a backup of it (or the fact that there was none, or no folder)
- *   and a journal are written under cryoStateDir; the journal goes last when putting back,
+ *   and a journal are written under cryoStateDir; putting back removes the journal last,
  *   so a crash at any point leaves either the user's file or a journal to recover from;
  * - the new file is the user's bytes plus Cryo's block, written to a temp file and renamed;
  * - putting back copies the backup (mode and owner too) over the file by rename, or removes
  *   a file (and folder) Cryo created; if someone edited the file meanwhile it is left alone
- *   and the backup kept beside it;
- * - whoever holds the lock and finds a journal knows its writer is gone (the lock dies with
- *   its holder), so taking the lock recovers first; and any Cryo operation on the host that
- *   sees a journal recovers it when the lock is free.
+ *   and the backup kept beside it (.before-cryo);
+ * - the holder puts the file back when its stdin closes: when Cryo is done, and also when
+ *   Cryo dies (its pipe or ssh session closes);
+ * - if the holder dies too, the journal stays: whoever takes the lock next knows its writer
+ *   is gone (the lock dies with its holder) and recovers first, and every checkpoint and
+ *   restore on the host checks for a journal and recovers it when the lock is free.
  */
 export const RUNC_CONF = '/etc/criu/runc.conf';
 export const RUNC_CONF_LOCK = 'runc-conf';
@@ -67,19 +72,29 @@ conf=$1 st=$2
 
 const RECOVER = `${RECOVER_FN}recover`;
 
-// Recovers a stale change first, then backs up, journals and changes. stdin: Cryo's block.
-const APPLY = `${RECOVER_FN}
+// One process does it all, under the lock flock took before running it: recovers a stale
+// change (its holder is gone, or we would not hold the lock), backs up, journals, changes
+// ($3 is Cryo's block), says "applied", then waits for stdin to close and puts the file
+// back. stdin closes when Cryo is done, and also when Cryo dies: the user's file comes
+// back even then; the journal covers what is left (a killed shell, a reboot).
+const HOLD = `${RECOVER_FN}
 recover || [ $? = 3 ] || exit 1
-set -e
-mkdir -p -- "$st"
-if [ -e "$conf" ]; then had=present; cp -p -- "$conf" "$st/original.tmp"; mv -f -- "$st/original.tmp" "$st/original"; else had=absent; fi
-if [ -d "\${conf%/*}" ]; then dir=dir; else dir=nodir; fi
-{ [ "$had" = absent ] || cat -- "$st/original"; cat; } > "$st/ours"
-echo "$had $dir" > "$st/journal.tmp"; mv -f -- "$st/journal.tmp" "$st/journal"
-mkdir -p -- "\${conf%/*}"
-cp -- "$st/ours" "$conf.cryo-tmp"
-[ "$had" = absent ] || chmod --reference="$st/original" -- "$conf.cryo-tmp"
-mv -f -- "$conf.cryo-tmp" "$conf"
+apply() {
+  mkdir -p -- "$st" || return 1
+  if [ -e "$conf" ]; then
+    had=present; cp -p -- "$conf" "$st/original.tmp" && mv -f -- "$st/original.tmp" "$st/original" || return 1
+  else had=absent; fi
+  if [ -d "\${conf%/*}" ]; then dir=dir; else dir=nodir; fi
+  { [ "$had" = absent ] || cat -- "$st/original"; printf '%s' "$3"; } > "$st/ours" || return 1
+  echo "$had $dir" > "$st/journal.tmp" && mv -f -- "$st/journal.tmp" "$st/journal" || return 1
+  mkdir -p -- "\${conf%/*}" && cp -- "$st/ours" "$conf.cryo-tmp" || return 1
+  [ "$had" = absent ] || chmod --reference="$st/original" -- "$conf.cryo-tmp" || return 1
+  mv -f -- "$conf.cryo-tmp" "$conf"
+}
+apply "$@" || { recover; exit 1; }
+echo applied
+cat > /dev/null
+recover
 `;
 
 export class RuncConfError extends Error {
@@ -90,17 +105,21 @@ export class RuncConfError extends Error {
 }
 
 export interface RuncConfTiming {
-  /** Waiting for and taking the host lock. */
-  lockMs: number;
-  /** Backup, journal and the change. */
+  /** From asking to the file changed: starting the holder, waiting for the lock, backup, journal, change. */
   applyMs: number;
   /** Putting the user's file back and letting go of the lock. */
   putBackMs: number;
 }
 
+/** flock's exit code when the lock stayed taken for the whole wait. */
+const LOCK_TIMEOUT_EXIT = 75;
+const LOCK_WAIT_S = 120;
+
 /**
  * Runs fn (a restore through Docker) with `criu` added to the host's runc.conf, and puts
  * the user's file back afterwards, whatever fn does. Without options it just runs fn.
+ * The change is held by ONE process on the host (`flock LOCK sh -c HOLD`): one process start
+ * for the lock, the change and putting back, which matters most over SSH.
  */
 export async function withRuncConf<T>(
   host: DockerHost,
@@ -111,27 +130,63 @@ export async function withRuncConf<T>(
   if (!hasCriuOptions(criu)) return fn();
   const target = runcConfTarget(host, opts.conf);
   const t0 = performance.now();
-  const lock = await acquireHostLock(host, RUNC_CONF_LOCK, { waitMs: 120_000, holder: `restore with ${describeCriuOptions(criu)}`, ...(opts.signal ? { signal: opts.signal } : {}) });
+  const holder = await startHolder(host, target, cryoBlock(criu!), opts.signal);
   const t1 = performance.now();
-  let t2 = t1;
   try {
-    const r = await host.runner.run(['sh', '-c', APPLY, 'sh', target.conf, target.stateDir], { privileged: true, input: cryoBlock(criu!), timeoutMs: 30_000 });
-    if (r.exitCode !== 0) {
-      // The change may be half made: put back what the journal knows before saying so.
-      await putBack(host, target, opts.onWarning);
-      throw new RuncConfError(`Could not add the CRIU options to ${target.conf} on host ${host.name} for the restore: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
-    }
-    t2 = performance.now();
     return await fn();
   } finally {
-    const t3 = performance.now();
-    try {
+    const t2 = performance.now();
+    holder.stdin.end();
+    const { exitCode, stderr } = await holder.done;
+    opts.onTiming?.({ applyMs: t1 - t0, putBackMs: performance.now() - t2 });
+    if (exitCode === 3) opts.onWarning?.(stderr.trim());
+    else if (exitCode !== 0) {
+      // The holder could not put it back (or died): try once more, then leave it to the journal.
       await putBack(host, target, opts.onWarning);
-    } finally {
-      await lock.release();
-      opts.onTiming?.({ lockMs: t1 - t0, applyMs: t2 - t1, putBackMs: performance.now() - t3 });
     }
   }
+}
+
+/** Starts the holder and waits until the change is in the file. */
+async function startHolder(host: DockerHost, target: RuncConfTarget, block: string, signal?: AbortSignal): Promise<StreamingCommand> {
+  const lockFile = `${lockDir(host)}/${RUNC_CONF_LOCK}.lock`;
+  for (let attempt = 1; ; attempt++) {
+    if (signal?.aborted) throw abortError();
+    const proc = host.runner.spawnStream(['flock', '-E', String(LOCK_TIMEOUT_EXIT), '-w', String(LOCK_WAIT_S), lockFile, 'sh', '-c', HOLD, 'sh', target.conf, target.stateDir, block], { privileged: true });
+    // Cancel while waiting for the lock: closing stdin makes a holder that just got it put the file back.
+    const onAbort = () => {
+      proc.stdin.end();
+      proc.kill();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const applied = await Promise.race([lineOf(proc, 'applied').then(() => true), proc.done.then(() => false)]);
+    signal?.removeEventListener('abort', onAbort);
+    if (applied) return proc;
+    const { exitCode, stderr } = await proc.done;
+    if (signal?.aborted) throw abortError();
+    // First use on this host: the lock folder does not exist yet.
+    if (attempt === 1 && /cannot open lock file|No such file/.test(stderr)) {
+      await runChecked(host.runner, ['mkdir', '-p', '--', lockDir(host)], { privileged: true, timeoutMs: 15_000 });
+      continue;
+    }
+    if (exitCode === LOCK_TIMEOUT_EXIT) throw new HostLockTimeoutError(RUNC_CONF_LOCK, host.name, undefined);
+    throw new RuncConfError(`Could not add the CRIU options to ${target.conf} on host ${host.name} for the restore: ${stderr.trim() || `exit ${exitCode}`}`);
+  }
+}
+
+function lineOf(proc: StreamingCommand, line: string): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = '';
+    const onData = (d: Buffer | string) => {
+      seen += d.toString();
+      if (seen.split('\n').includes(line)) {
+        proc.stdout.removeListener('data', onData);
+        proc.stdout.resume();
+        resolve();
+      }
+    };
+    proc.stdout.on('data', onData);
+  });
 }
 
 async function putBack(host: DockerHost, target: RuncConfTarget, onWarning?: (message: string) => void): Promise<void> {

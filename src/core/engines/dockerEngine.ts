@@ -1,7 +1,8 @@
 import { createCheckpoint } from '../docker/checkpointApi.js';
 import { abortError } from '../exec/localRunner.js';
-import { logPathsIn, readCriuErrors } from './criuLog.js';
-import { CheckpointFailedError, dockerCheckpointDir, type CheckpointEngine, type EngineCheckpointRequest, type EngineContext } from './engine.js';
+import { diagnoseCriu } from '../criu/diagnose.js';
+import { logPathsIn, readCriuExplanation } from './criuLog.js';
+import { CheckpointFailedError, dockerCheckpointDir, guarded, type CheckpointEngine, type EngineCheckpointRequest, type EngineContext } from './engine.js';
 
 /**
  * Docker's checkpoint API. Works with socket access alone, but is slow: Docker copies
@@ -13,15 +14,16 @@ export const dockerEngine: CheckpointEngine = {
     if (req.signal?.aborted) throw abortError();
     const container = ctx.docker.getContainer(req.containerId);
     try {
-      await createCheckpoint(container, req.name, !req.leaveRunning);
+      await guarded(req, () => createCheckpoint(container, req.name, !req.leaveRunning));
     } catch (e) {
+      if (e instanceof Error && e.name === 'FrozenLimitError') throw e; // already says what happened
       const message = e instanceof Error ? e.message : String(e);
       // Docker's message names CRIU's log; read it while it still exists.
       for (const path of logPathsIn(message)) {
-        const why = await readCriuErrors(ctx.runner, path);
-        if (why) throw new CheckpointFailedError(`Docker could not checkpoint: ${firstLine(message)}`, why, path);
+        const why = await readCriuExplanation(ctx.runner, path);
+        if (why) throw new CheckpointFailedError(`Docker could not checkpoint: ${firstLine(message)}`, why.reason, path, why.diagnosis);
       }
-      throw new CheckpointFailedError(`Docker could not checkpoint: ${message}`);
+      throw new CheckpointFailedError(`Docker could not checkpoint: ${message}`, undefined, undefined, diagnoseCriu(message));
     }
     return { dir: dockerCheckpointDir(ctx, req.containerId, req.name) };
   },

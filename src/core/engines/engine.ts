@@ -1,3 +1,4 @@
+import type { CriuDiagnosis } from '../criu/diagnose.js';
 import type Docker from 'dockerode';
 import type { CriuOptions } from '../criu/options.js';
 import type { CommandRunner } from '../exec/runner.js';
@@ -35,6 +36,19 @@ export interface EngineCheckpointRequest {
   onFinalDump?: () => void;
   /** Checked before the freeze only: interrupting CRIU mid-dump could leave the container frozen. */
   signal?: AbortSignal;
+  /** Every command that freezes the container (each dump, pre-dump rounds included) runs under it. */
+  watchdog?: FreezeGuard;
+}
+
+/** Bounds a freezing step (see guard/frozenWatchdog.ts); throws when it had to step in. */
+export interface FreezeGuard {
+  /** `failed` tells a failure that resolves (a non-zero exit) from success. */
+  run<T>(fn: () => Promise<T>, failed?: (value: T) => boolean): Promise<T>;
+}
+
+/** fn under the request's watchdog, if it has one. */
+export function guarded<T>(req: Pick<EngineCheckpointRequest, 'watchdog'>, fn: () => Promise<T>, failed?: (value: T) => boolean): Promise<T> {
+  return req.watchdog ? req.watchdog.run(fn, failed) : fn();
 }
 
 export interface PreDumpRound {
@@ -72,11 +86,18 @@ export function dockerCheckpointDir(ctx: EngineContext, containerId: string, nam
 export class CheckpointFailedError extends Error {
   constructor(
     message: string,
-    /** CRIU's own explanation (last error lines of its log), when it could be read. */
+    /** CRIU's own explanation (its decisive error line, else its last error lines), when it could be read. */
     readonly criuReason?: string,
     readonly logPath?: string,
+    /** The decisive cause and its remedy (criu/diagnose.ts): `option` set means "retry with that CRIU option". */
+    readonly diagnosis?: CriuDiagnosis,
   ) {
-    super(criuReason ? `${message}\nCRIU says: ${criuReason}` : message);
+    super(withCriuReason(message, criuReason, diagnosis));
     this.name = 'CheckpointFailedError';
   }
+}
+
+/** "message\nCRIU says: <decisive line>\n<remedy>", the text every failed dump or restore shows. */
+export function withCriuReason(message: string, criuReason?: string, diagnosis?: CriuDiagnosis): string {
+  return [message, criuReason ? `CRIU says: ${criuReason}` : '', diagnosis && diagnosis.code !== 'unknown' ? diagnosis.remedy : ''].filter(Boolean).join('\n');
 }

@@ -5,6 +5,7 @@ import type { EngineContext } from '../engines/engine.js';
 import { LocalRunner } from '../exec/localRunner.js';
 import type { CommandRunner } from '../exec/runner.js';
 import { probeHost } from '../probe/probeHost.js';
+import { cleanStaleHolders, isHolder } from '../restore/holder.js';
 import type { CapabilityReport, Feature } from '../probe/capabilities.js';
 import { settledRestoreTest, withRestoreTest } from '../probe/restoreTestCache.js';
 import { CheckpointHistory } from '../scheduler/history.js';
@@ -25,6 +26,8 @@ export class DockerHost {
   /** Every checkpoint on this host waits its turn here (replaceable, e.g. by benchmarks). */
   scheduler = new Scheduler({ concurrency: 2, policy: 'sjf' });
   readonly history: CheckpointHistory;
+  /** Longest a dump may keep a container frozen (cryo.checkpoint.maxFrozenSeconds, --max-frozen); unset: by memory. */
+  maxFrozenMs: number | undefined;
 
   constructor(
     readonly name: string,
@@ -93,7 +96,9 @@ export class DockerHost {
 
   async listContainers(): Promise<ContainerInfo[]> {
     const list = await this.docker.listContainers({ all: true });
-    return list.map(toContainerInfo).sort((a, b) => a.name.localeCompare(b.name));
+    // Cryo's network holders are plumbing: hidden, and removed once their container is gone.
+    await cleanStaleHolders(this, list).catch(() => undefined);
+    return list.filter((c) => !isHolder(c)).map(toContainerInfo).sort((a, b) => a.name.localeCompare(b.name));
   }
 
   /** Names only (one API call), for uniqueness checks. */

@@ -4,7 +4,9 @@ import { writeCheckpointOptions } from '../criu/optionsFile.js';
 import { recoverStaleRuncConf } from '../criu/runcConf.js';
 import { listCheckpoints } from '../docker/checkpointApi.js';
 import { dockerEngine } from '../engines/dockerEngine.js';
-import type { CheckpointEngine, EngineCheckpointRequest } from '../engines/engine.js';
+import { dockerCheckpointDir, type CheckpointEngine, type EngineCheckpointRequest } from '../engines/engine.js';
+import { withContainerLock } from '../guard/containerLock.js';
+import { defaultMaxFrozenMs, FrozenLimitError, FrozenWatchdog } from '../guard/frozenWatchdog.js';
 import { SINGLE_PRE_DUMP, type PreDumpRule } from '../engines/preDump.js';
 import { readDumpStats, runcEngine } from '../engines/runcEngine.js';
 import type { DockerHost } from '../host/dockerHost.js';
@@ -32,6 +34,8 @@ export interface CheckpointOptions {
   signal?: AbortSignal;
   tags?: CheckpointRecord['tags'];
   onPhase?: (phase: string) => void;
+  /** Longest the container may stay frozen by one dump; default the host's, else defaultMaxFrozenMs(memory in use). */
+  maxFrozenMs?: number;
 }
 
 export class UnavailableError extends Error {
@@ -64,7 +68,12 @@ export function chooseEngine(report: CapabilityReport, wanted: EngineId | 'auto'
  * (bad name, missing or stopped container, name taken, engine or pre-dump unavailable) is
  * refused before anything is frozen.
  */
-export async function checkpointContainer(host: DockerHost, ref: string, opts: CheckpointOptions, store?: ResultsStore): Promise<CheckpointRecord> {
+export function checkpointContainer(host: DockerHost, ref: string, opts: CheckpointOptions, store?: ResultsStore): Promise<CheckpointRecord> {
+  // One operation per container at a time, across windows and the CLI (guard/containerLock.ts).
+  return withContainerLock(host, ref, 'checkpoint', () => checkpointUnlocked(host, ref, opts, store), opts.signal ? { signal: opts.signal } : {});
+}
+
+async function checkpointUnlocked(host: DockerHost, ref: string, opts: CheckpointOptions, store?: ResultsStore): Promise<CheckpointRecord> {
   assertValidName('checkpoint', opts.name);
   opts.onPhase?.('Checking the container');
   const c = await resolveContainer(host, ref);
@@ -85,6 +94,17 @@ export async function checkpointContainer(host: DockerHost, ref: string, opts: C
   // A runc.conf left changed by a crashed Cryo would add options to this dump: put it back first.
   const [memoryBytes] = await Promise.all([memoryInUse(host, c.id, c.inspect.State.Pid), recoverStaleRuncConf(host)]);
   const ctx = await host.engineContext();
+  const watchdog = new FrozenWatchdog({
+    runner: host.runner,
+    docker: host.docker,
+    containerId: c.id,
+    containerName: c.name,
+    checkpointName: opts.name,
+    pid: c.inspect.State.Pid,
+    wasPaused: c.inspect.State.Paused,
+    dir: dockerCheckpointDir(ctx, c.id, opts.name),
+    limitMs: opts.maxFrozenMs ?? host.maxFrozenMs ?? defaultMaxFrozenMs(memoryBytes),
+  });
   await host.history.seed(store);
   const requested = performance.now();
   const started = new Date();
@@ -119,6 +139,7 @@ export async function checkpointContainer(host: DockerHost, ref: string, opts: C
           containerId: c.id,
           name: opts.name,
           leaveRunning: opts.leaveRunning,
+          watchdog,
           ...(criu ? { criu } : {}),
           ...(opts.signal ? { signal: opts.signal } : {}),
           ...(preDump ? { preDump } : {}),
@@ -140,7 +161,9 @@ export async function checkpointContainer(host: DockerHost, ref: string, opts: C
     if (result.preDumpDropped) record.preDumpDropped = true;
   } catch (e) {
     withCriuOptionsRemedy(e, criu);
-    record = { ...base, wallMs: performance.now() - t0, queuedMs: t0 - requested, ...outcomeOf(e) };
+    const rescued = e instanceof FrozenLimitError ? e.report : watchdog.recovery;
+    if (watchdog.recovery && e instanceof Error) e.message += `\nCRIU left the container frozen${watchdog.recovery.unpaused ? ' (and paused in Docker\'s eyes)' : ''}; Cryo thawed it${watchdog.recovery.running ? ' and it runs again' : ', but it is not running'}.`;
+    record = { ...base, wallMs: performance.now() - t0, queuedMs: t0 - requested, ...outcomeOf(e), ...(rescued ? { watchdog: rescued } : {}) };
     if (held && !(await giveBackIfRunning(host, c.id, held).catch(() => false))) record.restartPolicyHeld = held.Name;
     await store?.append(record);
     throw e;

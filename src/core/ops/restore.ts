@@ -1,10 +1,13 @@
 import { readCheckpointOptions } from '../criu/optionsFile.js';
 import { recoverStaleRuncConf, withRuncConf } from '../criu/runcConf.js';
 import { deleteCheckpoint as apiDelete, listCheckpoints, startFromCheckpoint } from '../docker/checkpointApi.js';
-import { logPathsIn, readCriuErrors } from '../engines/criuLog.js';
-import { dockerCheckpointDir } from '../engines/engine.js';
+import { diagnoseCriu, type CriuDiagnosis } from '../criu/diagnose.js';
+import { logPathsIn, readCriuExplanation, type CriuExplanation } from '../engines/criuLog.js';
+import { dockerCheckpointDir, withCriuReason } from '../engines/engine.js';
 import { abortError } from '../exec/localRunner.js';
+import { withContainerLock } from '../guard/containerLock.js';
 import type { DockerHost } from '../host/dockerHost.js';
+import { acquireHostLock } from '../host/hostLock.js';
 import { assertValidName } from '../names.js';
 import { newRecordId, outcomeOf, type RestoreRecord } from '../records.js';
 import { recreatedRestore, routeForRestore } from '../restore/route.js';
@@ -13,9 +16,18 @@ import { UnavailableError } from './checkpoint.js';
 import { NotFoundError, resolveContainer } from './resolve.js';
 import { giveBackRestartPolicy, heldRestartPolicy } from './restartPolicy.js';
 
+const CTRD_WINDOW_LOCK = 'containerd-restore-window';
+/** Restores on one host queue for the window; a 1 GB restore takes ~15 s here. */
+const CTRD_WINDOW_WAIT_MS = 15 * 60_000;
+
 export class RestoreFailedError extends Error {
-  constructor(message: string, readonly criuReason?: string) {
-    super(criuReason ? `${message}\nCRIU says: ${criuReason}` : message);
+  constructor(
+    message: string,
+    readonly criuReason?: string,
+    /** The decisive cause and its remedy (criu/diagnose.ts), e.g. Docker 28's restore bug. */
+    readonly diagnosis?: CriuDiagnosis,
+  ) {
+    super(withCriuReason(message, criuReason, diagnosis));
     this.name = 'RestoreFailedError';
   }
 }
@@ -36,11 +48,21 @@ async function requireCheckpoint(host: DockerHost, containerId: string, containe
  * Restores a stopped container from one of its checkpoints (docker start --checkpoint),
  * then removes the copy containerd 1.6 leaves in /tmp/ctrd-checkpoint* after each restore.
  */
-export async function restoreContainer(
+export function restoreContainer(
   host: DockerHost,
   ref: string,
   name: string,
   opts: { signal?: AbortSignal; tags?: RestoreRecord['tags'] } = {},
+  store?: ResultsStore,
+): Promise<RestoreRecord> {
+  return withContainerLock(host, ref, 'restore', () => restoreUnlocked(host, ref, name, opts, store), opts.signal ? { signal: opts.signal } : {});
+}
+
+async function restoreUnlocked(
+  host: DockerHost,
+  ref: string,
+  name: string,
+  opts: { signal?: AbortSignal; tags?: RestoreRecord['tags'] },
   store?: ResultsStore,
 ): Promise<RestoreRecord> {
   assertValidName('checkpoint', name);
@@ -54,7 +76,13 @@ export async function restoreContainer(
   // The options the checkpoint was made with (kept in its folder) go to CRIU through runc.conf;
   // a runc.conf that a crashed Cryo left changed is put back before this restore reads it.
   const ctx = await host.engineContext();
-  const [leaksBefore, criu] = await Promise.all([containerdLeftovers(host), readCheckpointOptions(host.runner, dockerCheckpointDir(ctx, c.id, name)), recoverStaleRuncConf(host)]);
+  // containerd leaves a copy in /tmp/ctrd-checkpoint* that only a before/after look can
+  // attribute: one restore at a time per host has that window, so none deletes another's copy.
+  const ctrdWindow = await acquireHostLock(host, CTRD_WINDOW_LOCK, { waitMs: CTRD_WINDOW_WAIT_MS, holder: `restore of ${c.name}`, ...(opts.signal ? { signal: opts.signal } : {}) });
+  const [leaksBefore, criu] = await Promise.all([containerdLeftovers(host), readCheckpointOptions(host.runner, dockerCheckpointDir(ctx, c.id, name)), recoverStaleRuncConf(host)]).catch(async (e: unknown) => {
+    await ctrdWindow.release();
+    throw e;
+  });
   const started = new Date();
   const t0 = performance.now();
   const base = { kind: 'restore' as const, id: newRecordId(started), host: host.name, container: c.name, containerId: c.id, checkpointName: name, startedAt: started.toISOString(), ...(criu ? { criu } : {}), ...(opts.tags ? { tags: opts.tags } : {}) };
@@ -63,7 +91,7 @@ export async function restoreContainer(
   const held = await heldRestartPolicy(host, c.id);
   let runcConfMs: number | undefined;
   // Only Docker's start reads runc.conf: the change is held for that and no longer.
-  const start = (id: string) => withRuncConf(host, criu, () => startWithRetry(host, id, name), { onTiming: (t) => (runcConfMs = t.lockMs + t.applyMs + t.putBackMs) });
+  const start = (id: string) => withRuncConf(host, criu, () => startWithRetry(host, id, name), { onTiming: (t) => (runcConfMs = t.applyMs + t.putBackMs) });
   try {
     if (route.route === 'recreate') {
       const recreated = await recreatedRestore(host, c, name, start, route, opts.signal);
@@ -83,7 +111,7 @@ export async function restoreContainer(
     await store?.append(record);
     throw e;
   } finally {
-    await removeNewLeftovers(host, leaksBefore);
+    await removeNewLeftovers(host, leaksBefore).finally(() => ctrdWindow.release());
   }
   await store?.append(record);
   return record;
@@ -104,10 +132,12 @@ async function startWithRetry(host: DockerHost, id: string, name: string): Promi
       // A CRIU restore can fail on a transient shortage (memory on a small host under load);
       // the checkpoint is untouched by the failure, so one more try costs only time.
       if (attempt < 2 && /criu failed: type RESTORE/.test(message)) continue;
-      let why: string | undefined;
-      for (const path of logPathsIn(message)) why ??= await readCriuErrors(host.runner, path);
-      const hint = why ? '' : ' (Docker deletes CRIU\'s restore.log on failure; run the restore again with dockerd --debug to keep details)';
-      throw new RestoreFailedError(`Restore of ${name} failed: ${message.split('\n')[0]}${hint}`, why);
+      let why: CriuExplanation | undefined;
+      for (const path of logPathsIn(message)) why ??= await readCriuExplanation(host.runner, path);
+      // Docker's own refusals (its restore bug) are in its message, not in a CRIU log.
+      const diagnosis = why?.diagnosis ?? diagnoseCriu(message);
+      const hint = why || diagnosis ? '' : ' (Docker deletes CRIU\'s restore.log on failure; run the restore again with dockerd --debug to keep details)';
+      throw new RestoreFailedError(`Restore of ${name} failed: ${message.split('\n')[0]}${hint}`, why?.reason, diagnosis);
     }
   }
 }
@@ -123,7 +153,11 @@ async function removeNewLeftovers(host: DockerHost, before: Set<string>): Promis
   if (fresh.length) await host.runner.run(['rm', '-rf', '--', ...fresh], { privileged: true, timeoutMs: 60_000 });
 }
 
-export async function deleteCheckpoint(host: DockerHost, ref: string, name: string): Promise<void> {
+export function deleteCheckpoint(host: DockerHost, ref: string, name: string): Promise<void> {
+  return withContainerLock(host, ref, 'delete checkpoint', () => deleteUnlocked(host, ref, name));
+}
+
+async function deleteUnlocked(host: DockerHost, ref: string, name: string): Promise<void> {
   assertValidName('checkpoint', name);
   const c = await resolveContainer(host, ref);
   await requireCheckpoint(host, c.id, c.name, name);

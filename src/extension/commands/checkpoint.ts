@@ -3,6 +3,7 @@ import {
   chooseEngine,
   checkpointContainer,
   defaultCheckpointName,
+  describeRoute,
   describeCriuOptions,
   formatBytes,
   hasCriuOptions,
@@ -10,6 +11,7 @@ import {
   mergeCriuOptions,
   missingCriuOptions,
   newestCheckpointOptions,
+  restoreRouteOf,
   UnavailableError,
   type CapabilityReport,
   type CheckpointOptions,
@@ -64,7 +66,9 @@ async function askChoices(target: PickedContainer, report: CapabilityReport, lea
     validateInput: (v) => (!isValidName(v) ? 'At least 2 characters: letters, digits, then also "_", "." or "-".' : taken.has(v) ? `${target.info.name} already has a checkpoint named ${v}.` : undefined),
   });
   if (name === undefined) return undefined;
-  const options = await askOptions(target, report, leaveRunningDefault);
+  const asked = await askOptions(target, report, leaveRunningDefault);
+  if (!asked) return undefined;
+  const options = asked.leaveRunning ? asked : await confirmStop(target, asked);
   if (!options) return undefined;
   // Pre-dump and CRIU options exist only in the runc engine: nothing to ask (unless the
   // settings insist on docker: the core then refuses and the user is offered runc).
@@ -119,6 +123,23 @@ async function askEngine(report: CapabilityReport, setting: string, ctx: Command
     { title: 'Checkpoint engine', placeHolder: 'Enter for runc (set cryo.checkpoint.engine to stop asking)' },
   );
   return picked?.id;
+}
+
+/**
+ * Before a checkpoint that stops the container: on Docker 28+ its restore recreates it (say
+ * what changes), or it could never come back (say why, offer leave-running instead).
+ */
+async function confirmStop<T extends { leaveRunning: boolean }>(target: PickedContainer, options: T): Promise<T | undefined> {
+  const route = await restoreRouteOf(target.host, await target.host.docker.getContainer(target.info.id).inspect());
+  if (route.route === 'in-place') return options;
+  if (route.route === 'refused') {
+    const instead = 'Leave Running Instead';
+    const answer = await vscode.window.showErrorMessage(`Cryo will not stop ${target.info.name}: it could not be restored. ${route.reason}`, { modal: true }, instead);
+    return answer === instead ? { ...options, leaveRunning: true } : undefined;
+  }
+  const go = 'Checkpoint and Stop';
+  const answer = await vscode.window.showWarningMessage(`${target.info.name} on ${target.host.name}: ${describeRoute(route)}`, { modal: true }, go);
+  return answer === go ? options : undefined;
 }
 
 async function newestOptions(target: PickedContainer): Promise<CriuOptions | undefined> {

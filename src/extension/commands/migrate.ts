@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { describeVolumePlan, formatBytes, migrateContainer, MigrationFailedError, phaseTitle, planVolumes, type DockerHost, type MigrationPhase, type MigrationRecord, type VolumeMode, type VolumePlan } from '../../core/index.js';
+import { describeVolumePlan, formatBytes, migrateContainer, MigrationFailedError, phaseTitle, planVolumes, targetFormFor, targetFormLine, type DockerHost, type MigrationPhase, type MigrationRecord, type VolumeMode, type VolumePlan } from '../../core/index.js';
 import type { ContainerNode } from '../tree/nodes.js';
 import { reportError, withCancellableProgress } from '../ui/progress.js';
 import type { CommandContext } from './context.js';
@@ -25,10 +25,18 @@ export function migrateCommand(ctx: CommandContext) {
     const target = await pickTarget(targets);
     if (!target) return;
     const go = 'Migrate';
-    const volumePlan = await planVolumes(source.host, await source.host.docker.getContainer(source.info.id).inspect());
+    const inspect = await source.host.docker.getContainer(source.info.id).inspect();
+    const volumePlan = await planVolumes(source.host, inspect);
+    const targetForm = await targetFormFor(source.host, inspect, target);
+    const form = targetFormLine(targetForm, target.name);
+    if (targetForm.form === 'refused') {
+      // Refused before anything is frozen: preflight would say the same, later.
+      void vscode.window.showErrorMessage(`Cryo: ${form ?? ''}`, { modal: true });
+      return;
+    }
     // Dumped with the settings' defaults plus what its newest checkpoint needed; said in the summary.
     const criu = await containerCriuOptions(source.host, source.info.id);
-    const summary = await describe(ctx, source, target, volumePlan, criu.why);
+    const summary = await describe(ctx, source, target, volumePlan, criu.why, form);
     // The user chooses whether local volumes are copied (e.g. not when both hosts share the storage).
     const choices = volumePlan.travel.length ? [go, WITHOUT_VOLUMES] : [go];
     const choice = await vscode.window.showInformationMessage(summary, { modal: true }, ...choices);
@@ -73,7 +81,7 @@ async function pickTarget(targets: readonly DockerHost[]): Promise<DockerHost | 
 }
 
 /** What will move, and what the last comparable migrations cost. */
-async function describe(ctx: CommandContext, source: PickedContainer, target: DockerHost, volumes: VolumePlan, criuLine: string): Promise<string> {
+async function describe(ctx: CommandContext, source: PickedContainer, target: DockerHost, volumes: VolumePlan, criuLine: string, form: string | undefined): Promise<string> {
   const past = (await ctx.store.readAll()).filter((r): r is MigrationRecord => r.kind === 'migration' && r.outcome === 'ok' && r.source === source.host.name && r.target === target.name);
   const last = past.slice(-5).map((r) => r.downtimeMs ?? 0).sort((a, b) => a - b);
   const expected = last.length ? `Past migrations ${source.host.name} → ${target.name}: downtime median ${(last[Math.floor(last.length / 2)]! / 1000).toFixed(2)} s over ${last.length} run(s).` : 'No past migration between these hosts to estimate the downtime from.';
@@ -83,6 +91,7 @@ async function describe(ctx: CommandContext, source: PickedContainer, target: Do
     await methodLine(source.host),
     criuLine,
     ...volumeLines(volumes),
+    ...(form ? [form] : []),
     `The source container is ${vscode.workspace.getConfiguration('cryo').get<boolean>('migration.removeSource', false) ? 'removed' : 'kept, stopped'} afterwards; on any failure it is restored where it was.`,
     expected,
   ].join('\n\n');

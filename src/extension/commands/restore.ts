@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { newestFirst, RestoreFailedError, restoreContainer, restoreWithFallback } from '../../core/index.js';
+import { newestFirst, RestoreFailedError, restoreContainer, restoredMessage, restoreWithFallback } from '../../core/index.js';
 import type { CheckpointNode, ContainerNode } from '../tree/nodes.js';
 import { reportError, withCancellableProgress } from '../ui/progress.js';
 import type { CommandContext } from './context.js';
@@ -38,8 +38,8 @@ export function restoreCommand(ctx: CommandContext) {
         say(`Restoring ${t.checkpoint}`);
         return restoreContainer(t.host, t.info.id, t.checkpoint, { signal }, ctx.store);
       });
-      ctx.log.info(`Restored ${record.container} from ${record.checkpointName} on ${record.host} in ${record.wallMs.toFixed(0)} ms`);
-      void vscode.window.showInformationMessage(`Cryo: ${record.container} restored from ${record.checkpointName} in ${(record.wallMs / 1000).toFixed(2)} s.`);
+      ctx.log.info(`Restored ${record.container} from ${record.checkpointName} on ${record.host} in ${record.wallMs.toFixed(0)} ms${record.recreated ? ` by recreating it (was ${record.recreated.oldId.slice(0, 12)}, now ${record.containerId.slice(0, 12)}): ${record.recreated.changes.join('; ')}` : ''}`);
+      void vscode.window.showInformationMessage(`Cryo: ${restoredMessage(record)}`);
     } catch (e) {
       if (e instanceof RestoreFailedError && (await offerOlder(ctx, t, e))) return;
       await reportError(ctx.log, what, e);

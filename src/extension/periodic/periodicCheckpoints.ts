@@ -75,7 +75,7 @@ export class PeriodicCheckpoints implements vscode.Disposable {
         if (e.retentionError) this.log.warn(`Could not remove an old version of ${name}: ${e.retentionError}`);
         break;
       case 'skipped':
-        this.log.info(`Periodic checkpoint of ${name} skipped: ${e.busyWith} still running`);
+        this.log.info(`Periodic checkpoint of ${name} skipped: ${e.busy ?? `${e.busyWith} still running`}`);
         return;
       case 'failed':
         this.log.warn(`Periodic checkpoint of ${name} failed (${e.consecutive} in a row): ${e.error}`);
