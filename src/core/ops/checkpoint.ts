@@ -7,6 +7,7 @@ import { dockerEngine } from '../engines/dockerEngine.js';
 import { dockerCheckpointDir, type CheckpointEngine, type EngineCheckpointRequest } from '../engines/engine.js';
 import { withContainerLock } from '../guard/containerLock.js';
 import { defaultMaxFrozenMs, FrozenLimitError, FrozenWatchdog } from '../guard/frozenWatchdog.js';
+import { pruneAfterDump } from '../guard/workPrune.js';
 import { SINGLE_PRE_DUMP, type PreDumpRule } from '../engines/preDump.js';
 import { readDumpStats, runcEngine } from '../engines/runcEngine.js';
 import type { DockerHost } from '../host/dockerHost.js';
@@ -166,9 +167,11 @@ async function checkpointUnlocked(host: DockerHost, ref: string, opts: Checkpoin
     record = { ...base, wallMs: performance.now() - t0, queuedMs: t0 - requested, ...outcomeOf(e), ...(rescued ? { watchdog: rescued } : {}) };
     if (held && !(await giveBackIfRunning(host, c.id, held).catch(() => false))) record.restartPolicyHeld = held.Name;
     await store?.append(record);
+    await pruneAfterDump(host.runner, ctx.cryoStateDir, engineId);
     throw e;
   }
   host.history.add(record);
   await store?.append(record);
+  await pruneAfterDump(host.runner, ctx.cryoStateDir, engineId);
   return record;
 }
