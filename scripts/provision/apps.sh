@@ -25,8 +25,8 @@
 #                     no client. Check: mariadb -N -e 'SELECT COUNT(*) FROM cryo.t'
 #   /cryo/nginx       nginx master + 2 workers on 127.0.0.1:80 ("cryo nginx ok"), a client
 #                     fetching every 200 ms: /client.count = good pages, /client.failures
-#   /cryo/postgresql  postgres 127.0.0.1:5432 + /run/postgresql, table t (id, v), initdb at
-#                     first start. Check: psql -Atc 'SELECT COUNT(*) FROM t' (PGHOST/PGUSER set)
+#   /cryo/postgresql  postgres 127.0.0.1:5432 + /run/postgresql, table t (id, v), cluster made
+#                     at build. Check: psql -Atc 'SELECT COUNT(*) FROM t' (PGHOST/PGUSER set)
 #   /cryo/web         python3 http.server 127.0.0.1:8080, state in memory (GET /hits,
 #                     GET|PUT /kv/KEY), a client GETting /hits every 200 ms: /client.count =
 #                     the server's hit number (continues only if its memory survived)
@@ -104,21 +104,34 @@ build_rootfs() {
 	log "apps: rootfs cached in $base ($(du -h "$base" | cut -f1), $((SECONDS - t0)) s)"
 }
 
+# The image's rootfs: the cached debootstrap rootfs + /cryo (entry scripts, the uid shim),
+# with the databases' data created once here (apps/prepare, chrooted) rather than at every
+# container start.
 build_tarball() {
-	local overlay
+	local root t0=$SECONDS
 	[[ -s $base ]] || build_rootfs
-	overlay=$(mktemp -d /tmp/cryo-apps.XXXXXX)
-	mkdir -p "$overlay/cryo"
-	cp "$SRC"/* "$overlay/cryo/"
-	rm "$overlay/cryo/pguid.c"
+	root=$(mktemp -d "$CACHE/image.XXXXXX")
+	# shellcheck disable=SC2064 # expand now: $root is local
+	trap "umount '$root/dev/shm' '$root/proc' 2>/dev/null || true; rm -rf --one-file-system '$root'" EXIT
+	tar -C "$root" --numeric-owner -xf "$base"
+	mkdir -p "$root/cryo"
+	cp "$SRC"/* "$root/cryo/"
+	rm "$root/cryo/pguid.c"
 	# Linked against bookworm's glibc, the image's too (this machine is bookworm).
-	gcc -shared -fPIC -O2 -Wall -Wextra -Werror -o "$overlay/cryo/pguid.so" "$SRC/pguid.c"
-	cp "$base" "$final.part"
-	# Appending only ./cryo leaves every directory of the rootfs as it was.
-	tar -C "$overlay" --numeric-owner --owner=0 --group=0 -rf "$final.part" ./cryo
+	gcc -shared -fPIC -O2 -Wall -Wextra -Werror -o "$root/cryo/pguid.so" "$SRC/pguid.c"
+	mount -t proc proc "$root/proc"
+	mount -t tmpfs shm "$root/dev/shm" # postgres's initdb probes POSIX shared memory
+	if ! chroot "$root" /cryo/prepare >"$CACHE/prepare.log" 2>&1; then
+		cat "$CACHE/prepare.log" >&2
+		die "preparing the databases in the image failed (log: $CACHE/prepare.log)"
+	fi
+	umount "$root/dev/shm" "$root/proc"
+	tar -C "$root" --numeric-owner -cf "$final.part" .
 	mv "$final.part" "$final"
-	rm -rf "$overlay"
+	rm -rf --one-file-system "$root"
+	trap - EXIT
 	find "$CACHE" -maxdepth 1 -name "cryo-apps-*.tar" ! -name "${final##*/}" -delete
+	log "apps: image tarball $final ($(du -h "$final" | cut -f1), $((SECONDS - t0)) s)"
 }
 
 need_build=$force

@@ -1,4 +1,4 @@
-import { DockerHost } from '../core/index.js';
+import { DockerHost, setLockClientName } from '../core/index.js';
 import { parseCommandLine, USAGE, UsageError, type CliCommand } from './args.js';
 import { benchEnginesCommand, benchScenarioCommand, benchUsage, parseBenchScenario, type BenchScenarioCommand } from './commands/bench.js';
 import { MIGRATION_BENCH_USAGE, migrationBenchCommand, parseMigrationBenches, type MigrationBenchCommand } from './commands/benchMigrationSuite.js';
@@ -12,6 +12,7 @@ import { EXIT, type CliContext, type ExitCode } from './context.js';
 
 /** `cryo`: the core without VS Code. Parses, wires Ctrl-C to an AbortSignal, maps outcomes to exit codes. */
 async function main(argv: readonly string[]): Promise<ExitCode> {
+  setLockClientName('cryo CLI'); // named in "Container X is busy: … by cryo CLI pid N"
   const out = (s: string) => process.stdout.write(`${s}\n`);
   const err = (s: string) => process.stderr.write(`${s}\n`);
   let command: CliCommand | BenchScenarioCommand | ReportCommand | MigrationBenchCommand;

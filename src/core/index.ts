@@ -41,3 +41,4 @@ export { decideRestoreRoute, describeRoute, migrationTargetForm, type RestoreFac
 export { restoreRouteOf, targetFormFor } from './restore/assess.js';
 export { restoredMessage, targetFormLine } from './restore/messages.js';
 export { removeWithHolder, isHolder } from './restore/holder.js';
+export * from './guard/containerLock.js';

@@ -77,5 +77,8 @@ export function newRecordId(now: Date = new Date()): string {
 /** Classifies a thrown error into the record's outcome; cancellation is not a failure. */
 export function outcomeOf(err: unknown): { outcome: 'failed' | 'cancelled'; error: string } {
   if (err instanceof Error && err.name === 'AbortError') return { outcome: 'cancelled', error: 'Cancelled' };
+  // A cancel that could not leave everything untouched (a migration after the freeze) keeps its
+  // own name and message, which say what became of the container; it is still a cancel.
+  if (err instanceof Error && err.cause instanceof Error && err.cause.name === 'AbortError') return { outcome: 'cancelled', error: err.message };
   return { outcome: 'failed', error: err instanceof Error ? err.message : String(err) };
 }

@@ -56,3 +56,12 @@ test('streamInto: bytes are counted and the consumer result returned', async () 
   assert.equal(r, 15);
   assert.equal(bytes, 15);
 });
+
+test('a cancel after the freeze is recorded as cancelled, with the message that says where the container is', async () => {
+  const { outcomeOf } = await import('../../src/core/records.js');
+  const e = new MigrationFailedError('transfer', abortError(), 'restored', 'The source container was restored on a.', 'zstd', 'removed');
+  const o = outcomeOf(e);
+  assert.equal(o.outcome, 'cancelled');
+  assert.match(o.error, /restored on a/);
+  assert.deepEqual(outcomeOf(abortError()), { outcome: 'cancelled', error: 'Cancelled' });
+});

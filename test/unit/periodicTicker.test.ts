@@ -314,3 +314,19 @@ test('periods for people: parsePeriod reads what the VS Code prompt and the CLI 
   assert.equal(formatPeriod(3_600_000), '1 h');
   assert.equal(formatPeriod(1500), '1.5 s');
 });
+
+test('a container busy with another operation (ContainerBusyError) skips the tick: counted, not a failure', async () => {
+  const { clock, ops, ticker, events } = setup();
+  const busy = Object.assign(new Error('Container web is busy: restore since 2026-01-02T03:04:05.000Z by cryo CLI pid 42. Try again when it is done.'), { name: 'ContainerBusyError' });
+  ops.checkpoint = async () => {
+    throw busy;
+  };
+  ticker.start();
+  await clock.advance(2000);
+  const skipped = events.filter((e) => e.kind === 'skipped');
+  assert.equal(skipped.length, 3, 'three busy ticks (even past the 3-failure limit), the ticker still runs');
+  assert.match(skipped[0]!.kind === 'skipped' ? (skipped[0]!.busy ?? '') : '', /busy: restore since .* by cryo CLI pid 42/);
+  assert.equal(events.filter((e) => e.kind === 'failed' || e.kind === 'stopped').length, 0);
+  const s = await ticker.stop();
+  assert.deepEqual([s.versions, s.skipped, s.failed], [0, 3, 0]);
+});

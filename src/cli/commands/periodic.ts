@@ -24,6 +24,7 @@ export function eventLine(e: TickerEvent): string {
       return `${t} version ${e.name}${cost ? ` (${cost})` : ''}${deleted}${retention}; keeping ${e.kept.length}`;
     }
     case 'skipped':
+      if (e.busy) return `${t} skipped a tick: ${e.busy} (${e.skipped} skipped so far)`;
       return `${t} skipped a tick: ${e.busyWith} is still being made (${e.skipped} skipped so far)`;
     case 'failed':
       return `${t} failed${e.name ? ` ${e.name}` : ''}: ${e.error} (${e.consecutive} in a row)`;

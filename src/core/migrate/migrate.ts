@@ -1,6 +1,7 @@
 import type { CriuOptions } from '../criu/options.js';
 import { DEFAULT_PRE_DUMP_RULE, type PreDumpRule } from '../engines/preDump.js';
 import { abortError } from '../exec/localRunner.js';
+import { withContainerLock } from '../guard/containerLock.js';
 import type { DockerHost } from '../host/dockerHost.js';
 import { assertContainerId, assertValidName } from '../names.js';
 import { checkpointContainer } from '../ops/checkpoint.js';
@@ -67,7 +68,12 @@ export { MigrationFailedError, phaseTitle, type SourceAfter, type TargetAfter } 
  * checkpoint images -> restore. A failure after the freeze restores the source from the
  * checkpoint it just made and removes what was put on the target.
  */
-export async function migrateContainer(source: DockerHost, target: DockerHost, ref: string, opts: MigrateOptions = {}, store?: ResultsStore): Promise<MigrationRecord> {
+export function migrateContainer(source: DockerHost, target: DockerHost, ref: string, opts: MigrateOptions = {}, store?: ResultsStore): Promise<MigrationRecord> {
+  // The source is held from preflight to clean-up; its own checkpoint and rollback pass (re-entrant).
+  return withContainerLock(source, ref, 'migrate', () => migrateUnlocked(source, target, ref, opts, store), opts.signal ? { signal: opts.signal } : {});
+}
+
+async function migrateUnlocked(source: DockerHost, target: DockerHost, ref: string, opts: MigrateOptions, store?: ResultsStore): Promise<MigrationRecord> {
   const started = new Date();
   const t0 = performance.now();
   const rec: MigrationRecord = {

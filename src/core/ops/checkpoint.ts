@@ -5,7 +5,9 @@ import { recoverStaleRuncConf } from '../criu/runcConf.js';
 import { listCheckpoints } from '../docker/checkpointApi.js';
 import { dockerEngine } from '../engines/dockerEngine.js';
 import { dockerCheckpointDir, type CheckpointEngine, type EngineCheckpointRequest } from '../engines/engine.js';
+import { withContainerLock } from '../guard/containerLock.js';
 import { defaultMaxFrozenMs, FrozenLimitError, FrozenWatchdog } from '../guard/frozenWatchdog.js';
+import { pruneAfterDump } from '../guard/workPrune.js';
 import { SINGLE_PRE_DUMP, type PreDumpRule } from '../engines/preDump.js';
 import { readDumpStats, runcEngine } from '../engines/runcEngine.js';
 import type { DockerHost } from '../host/dockerHost.js';
@@ -67,7 +69,12 @@ export function chooseEngine(report: CapabilityReport, wanted: EngineId | 'auto'
  * (bad name, missing or stopped container, name taken, engine or pre-dump unavailable) is
  * refused before anything is frozen.
  */
-export async function checkpointContainer(host: DockerHost, ref: string, opts: CheckpointOptions, store?: ResultsStore): Promise<CheckpointRecord> {
+export function checkpointContainer(host: DockerHost, ref: string, opts: CheckpointOptions, store?: ResultsStore): Promise<CheckpointRecord> {
+  // One operation per container at a time, across windows and the CLI (guard/containerLock.ts).
+  return withContainerLock(host, ref, 'checkpoint', () => checkpointUnlocked(host, ref, opts, store), opts.signal ? { signal: opts.signal } : {});
+}
+
+async function checkpointUnlocked(host: DockerHost, ref: string, opts: CheckpointOptions, store?: ResultsStore): Promise<CheckpointRecord> {
   assertValidName('checkpoint', opts.name);
   opts.onPhase?.('Checking the container');
   const c = await resolveContainer(host, ref);
@@ -160,9 +167,11 @@ export async function checkpointContainer(host: DockerHost, ref: string, opts: C
     record = { ...base, wallMs: performance.now() - t0, queuedMs: t0 - requested, ...outcomeOf(e), ...(rescued ? { watchdog: rescued } : {}) };
     if (held && !(await giveBackIfRunning(host, c.id, held).catch(() => false))) record.restartPolicyHeld = held.Name;
     await store?.append(record);
+    await pruneAfterDump(host.runner, ctx.cryoStateDir, engineId);
     throw e;
   }
   host.history.add(record);
   await store?.append(record);
+  await pruneAfterDump(host.runner, ctx.cryoStateDir, engineId);
   return record;
 }

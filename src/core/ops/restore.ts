@@ -5,7 +5,9 @@ import { diagnoseCriu, type CriuDiagnosis } from '../criu/diagnose.js';
 import { logPathsIn, readCriuExplanation, type CriuExplanation } from '../engines/criuLog.js';
 import { dockerCheckpointDir, withCriuReason } from '../engines/engine.js';
 import { abortError } from '../exec/localRunner.js';
+import { withContainerLock } from '../guard/containerLock.js';
 import type { DockerHost } from '../host/dockerHost.js';
+import { acquireHostLock } from '../host/hostLock.js';
 import { assertValidName } from '../names.js';
 import { newRecordId, outcomeOf, type RestoreRecord } from '../records.js';
 import { recreatedRestore, routeForRestore } from '../restore/route.js';
@@ -13,6 +15,10 @@ import type { ResultsStore } from '../store/resultsStore.js';
 import { UnavailableError } from './checkpoint.js';
 import { NotFoundError, resolveContainer } from './resolve.js';
 import { giveBackRestartPolicy, heldRestartPolicy } from './restartPolicy.js';
+
+const CTRD_WINDOW_LOCK = 'containerd-restore-window';
+/** Restores on one host queue for the window; a 1 GB restore takes ~15 s here. */
+const CTRD_WINDOW_WAIT_MS = 15 * 60_000;
 
 export class RestoreFailedError extends Error {
   constructor(
@@ -42,11 +48,21 @@ async function requireCheckpoint(host: DockerHost, containerId: string, containe
  * Restores a stopped container from one of its checkpoints (docker start --checkpoint),
  * then removes the copy containerd 1.6 leaves in /tmp/ctrd-checkpoint* after each restore.
  */
-export async function restoreContainer(
+export function restoreContainer(
   host: DockerHost,
   ref: string,
   name: string,
   opts: { signal?: AbortSignal; tags?: RestoreRecord['tags'] } = {},
+  store?: ResultsStore,
+): Promise<RestoreRecord> {
+  return withContainerLock(host, ref, 'restore', () => restoreUnlocked(host, ref, name, opts, store), opts.signal ? { signal: opts.signal } : {});
+}
+
+async function restoreUnlocked(
+  host: DockerHost,
+  ref: string,
+  name: string,
+  opts: { signal?: AbortSignal; tags?: RestoreRecord['tags'] },
   store?: ResultsStore,
 ): Promise<RestoreRecord> {
   assertValidName('checkpoint', name);
@@ -60,7 +76,13 @@ export async function restoreContainer(
   // The options the checkpoint was made with (kept in its folder) go to CRIU through runc.conf;
   // a runc.conf that a crashed Cryo left changed is put back before this restore reads it.
   const ctx = await host.engineContext();
-  const [leaksBefore, criu] = await Promise.all([containerdLeftovers(host), readCheckpointOptions(host.runner, dockerCheckpointDir(ctx, c.id, name)), recoverStaleRuncConf(host)]);
+  // containerd leaves a copy in /tmp/ctrd-checkpoint* that only a before/after look can
+  // attribute: one restore at a time per host has that window, so none deletes another's copy.
+  const ctrdWindow = await acquireHostLock(host, CTRD_WINDOW_LOCK, { waitMs: CTRD_WINDOW_WAIT_MS, holder: `restore of ${c.name}`, ...(opts.signal ? { signal: opts.signal } : {}) });
+  const [leaksBefore, criu] = await Promise.all([containerdLeftovers(host), readCheckpointOptions(host.runner, dockerCheckpointDir(ctx, c.id, name)), recoverStaleRuncConf(host)]).catch(async (e: unknown) => {
+    await ctrdWindow.release();
+    throw e;
+  });
   const started = new Date();
   const t0 = performance.now();
   const base = { kind: 'restore' as const, id: newRecordId(started), host: host.name, container: c.name, containerId: c.id, checkpointName: name, startedAt: started.toISOString(), ...(criu ? { criu } : {}), ...(opts.tags ? { tags: opts.tags } : {}) };
@@ -89,7 +111,7 @@ export async function restoreContainer(
     await store?.append(record);
     throw e;
   } finally {
-    await removeNewLeftovers(host, leaksBefore);
+    await removeNewLeftovers(host, leaksBefore).finally(() => ctrdWindow.release());
   }
   await store?.append(record);
   return record;
@@ -131,7 +153,11 @@ async function removeNewLeftovers(host: DockerHost, before: Set<string>): Promis
   if (fresh.length) await host.runner.run(['rm', '-rf', '--', ...fresh], { privileged: true, timeoutMs: 60_000 });
 }
 
-export async function deleteCheckpoint(host: DockerHost, ref: string, name: string): Promise<void> {
+export function deleteCheckpoint(host: DockerHost, ref: string, name: string): Promise<void> {
+  return withContainerLock(host, ref, 'delete checkpoint', () => deleteUnlocked(host, ref, name));
+}
+
+async function deleteUnlocked(host: DockerHost, ref: string, name: string): Promise<void> {
   assertValidName('checkpoint', name);
   const c = await resolveContainer(host, ref);
   await requireCheckpoint(host, c.id, c.name, name);

@@ -1,3 +1,4 @@
+import { withContainerLock } from '../guard/containerLock.js';
 import type { DockerHost } from '../host/dockerHost.js';
 import type { CheckpointInfo } from '../host/listing.js';
 import type { RestoreRecord } from '../records.js';
@@ -34,12 +35,14 @@ export function newestFirst(checkpoints: readonly CheckpointInfo[]): string[] {
  * tried (running container, unknown name) or a cancel ends it, since older checkpoints
  * would be refused the same way.
  */
-export async function restoreWithFallback(
-  host: DockerHost,
-  ref: string,
-  opts: { from?: string; signal?: AbortSignal; onAttempt?: (checkpoint: string, failedSoFar: number) => void; tags?: RestoreRecord['tags'] } = {},
-  store?: ResultsStore,
-): Promise<FallbackRestore> {
+type FallbackOptions = { from?: string; signal?: AbortSignal; onAttempt?: (checkpoint: string, failedSoFar: number) => void; tags?: RestoreRecord['tags'] };
+
+export function restoreWithFallback(host: DockerHost, ref: string, opts: FallbackOptions = {}, store?: ResultsStore): Promise<FallbackRestore> {
+  // Held across the attempts: nothing may checkpoint or start the container between two of them.
+  return withContainerLock(host, ref, 'restore', () => fallbackUnlocked(host, ref, opts, store), opts.signal ? { signal: opts.signal } : {});
+}
+
+async function fallbackUnlocked(host: DockerHost, ref: string, opts: FallbackOptions, store?: ResultsStore): Promise<FallbackRestore> {
   const c = await resolveContainer(host, ref);
   assertStopped(c);
   const order = newestFirst(await host.listCheckpoints(c.id));

@@ -1,6 +1,7 @@
 import { criuOptionsRefusal } from '../criu/engineSupport.js';
 import type { CriuOptions } from '../criu/options.js';
 import { listCheckpoints } from '../docker/checkpointApi.js';
+import { withContainerLock } from '../guard/containerLock.js';
 import type { DockerHost } from '../host/dockerHost.js';
 import { checkpointContainer, UnavailableError } from '../ops/checkpoint.js';
 import { NotFoundError, resolveContainer } from '../ops/resolve.js';
@@ -17,12 +18,20 @@ import { CheckpointTicker, type TickerOps, type TickerOptions, type TickerSummar
  */
 export function dockerTickerOps(host: DockerHost, containerId: string, opts: { preDump: boolean; prefix: string; criu?: CriuOptions; store?: ResultsStore }): TickerOps {
   return {
+    // A container busy with another operation is not waited for: the tick is skipped (and counted).
     checkpoint: (name) =>
-      checkpointContainer(
+      withContainerLock(
         host,
         containerId,
-        { name, leaveRunning: true, engine: 'auto', ...(opts.preDump ? { preDump: true } : {}), ...(opts.criu ? { criu: opts.criu } : {}), tags: { periodic: opts.prefix } },
-        opts.store,
+        'periodic checkpoint',
+        () =>
+          checkpointContainer(
+            host,
+            containerId,
+            { name, leaveRunning: true, engine: 'auto', ...(opts.preDump ? { preDump: true } : {}), ...(opts.criu ? { criu: opts.criu } : {}), tags: { periodic: opts.prefix } },
+            opts.store,
+          ),
+        { waitMs: 0 },
       ),
     list: () => listCheckpoints(host.docker.getContainer(containerId)),
     remove: (name) => deleteCheckpoint(host, containerId, name),

@@ -45,7 +45,7 @@ export interface TickerSummary {
 
 export type TickerEvent =
   | { kind: 'version'; at: Date; name: string; seq: number; stats?: VersionStats; deleted: string[]; kept: string[]; retentionError?: string }
-  | { kind: 'skipped'; at: Date; busyWith: string; skipped: number }
+  | { kind: 'skipped'; at: Date; busyWith: string; skipped: number; /** Another operation held the container (ContainerBusyError's message). */ busy?: string }
   | { kind: 'failed'; at: Date; name?: string; error: string; consecutive: number }
   | { kind: 'stopped'; at: Date; summary: TickerSummary };
 
@@ -135,6 +135,11 @@ export class CheckpointTicker {
       name = this.current = versionName(this.plan.prefix, at, this.seq);
       stats = await this.ops.checkpoint(name);
     } catch (e) {
+      // A restore, migration or manual checkpoint of the container is under way: not a failure.
+      if (e instanceof Error && e.name === 'ContainerBusyError') {
+        this.counts.skipped++;
+        return this.emit({ kind: 'skipped', at, busyWith: name ?? '', skipped: this.counts.skipped, busy: messageOf(e) });
+      }
       return this.failed(at, name, messageOf(e));
     }
     this.consecutive = 0;
