@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -135,6 +135,38 @@ for (const [label, host] of [['host A (Docker 20.10)', a], ['host C (Docker 28.5
     });
   });
 }
+
+describe('a container with its own org.criu.config file (Docker >= 24), host C', () => {
+  test('the options go into that file for the restore, not into runc.conf, and it is put back (here: removed)', async () => {
+    const c = hostC();
+    const confFile = `/var/lib/cryo/it-criu-${Date.now().toString(36)}.conf`;
+    const id = await startApp(c, 'redis', uniqueName('redis-annot'), { hostConfig: { Annotations: { 'org.criu.config': confFile } } });
+    made.push({ host: c, id });
+    await waitForApp(c, id);
+    await clientCountAtLeast(c, id, 1);
+    await checkpointContainer(c, id, { name: 'annot', leaveRunning: false, criu: { tcpEstablished: true } });
+    await stopped(c, id);
+    const frozen = await readClientCount(c, id);
+    let seen = '';
+    const watcher = (async () => {
+      // What CRIU's config file holds while the restore runs.
+      for (let i = 0; i < 400 && !seen; i++) {
+        seen = (await execa('cat', [confFile], { reject: false })).stdout;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    const restored = await restoreContainer(c, id, 'annot');
+    await watcher;
+    assert.match(seen, /^tcp-established$/m, "the container's own file had the option during the restore");
+    assert.deepEqual(restored.criu, { tcpEstablished: true });
+    assert.equal(existsSync(confFile), false, 'there was no file before: none after');
+    await assertUserConfIntact('(never touched)');
+    const tid = restored.containerId;
+    made.push({ host: c, id: tid });
+    await goesPast(c, tid, '/client.count', frozen);
+    assert.equal(await readClientError(c, tid), undefined);
+  });
+});
 
 describe('migration of redis with its client, host A -> host C', () => {
   const c = hostC();

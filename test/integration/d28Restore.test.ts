@@ -62,9 +62,12 @@ for (const mode of ['none', 'user-network'] as const) {
       const marker = await readFile(c, oldId, '/marker.txt');
       await checkpointContainer(c, name, { name: 'earlier', leaveRunning: true });
 
-      const before = await readCount(c, oldId);
-      const cp = await checkpointContainer(c, name, { name: 'frozen', leaveRunning: false });
+      // Read as the engine starts: the checks before it (restorability, memory) take time on a busy machine.
+      let lastRead: Promise<number> | undefined;
+      const cp = await checkpointContainer(c, name, { name: 'frozen', leaveRunning: false, onPhase: (p) => void (p.startsWith('Checkpointing') && (lastRead = readCount(c, oldId))) });
       assert.equal(cp.outcome, 'ok');
+      assert.ok(lastRead, 'the engine phase was reported');
+      const before = await lastRead;
       await waitFor('stopped', async () => ((await c.docker.getContainer(oldId).inspect()).State.Running ? undefined : true));
 
       const rec = await restoreContainer(c, name, 'frozen');

@@ -37,7 +37,20 @@ export interface RuncConfTarget {
 }
 
 export function runcConfTarget(host: Pick<DockerHost, 'cryoStateDir'>, conf = RUNC_CONF): RuncConfTarget {
-  return { conf, stateDir: `${host.cryoStateDir}/runc-conf` };
+  // Another file (a container's org.criu.config) gets a journal of its own, named after its path.
+  const own = conf === RUNC_CONF ? '' : `/file-${conf.replace(/[^A-Za-z0-9._-]/g, '_')}`;
+  return { conf, stateDir: `${host.cryoStateDir}/runc-conf${own}` };
+}
+
+/**
+ * The config file runc hands CRIU for this container: its org.criu.config annotation when
+ * set (Docker >= 24 passes annotations), none when set empty, else the host-wide runc.conf.
+ */
+export function criuConfigFileOf(inspect: { HostConfig?: unknown }): string | null {
+  const annotations = (inspect.HostConfig as { Annotations?: Record<string, string> } | undefined)?.Annotations;
+  const value = annotations?.['org.criu.config'];
+  if (value === undefined) return RUNC_CONF;
+  return value === '' ? null : value;
 }
 
 /** Cryo's block as appended to the user's file (a leading newline: their last line may lack one). */

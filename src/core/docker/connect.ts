@@ -1,4 +1,5 @@
 import Docker from 'dockerode';
+import { DEFAULT_DOCKER_LIMITS, limitDockerCalls, type DockerCallLimits } from './callTimeouts.js';
 
 /** A Docker endpoint as DOCKER_HOST spells it: unix:///path, tcp://host:port, or ssh://user@host[:port]. */
 export interface Endpoint {
@@ -35,8 +36,9 @@ export function parseEndpoint(url: string): Endpoint {
 }
 
 /** dockerode for unix and tcp endpoints; ssh endpoints get their own transport (see ssh/). */
-export function connectDocker(ep: Endpoint): Docker {
-  if (ep.scheme === 'unix') return new Docker({ socketPath: ep.socketPath! });
-  if (ep.scheme === 'tcp') return new Docker({ host: ep.host!, port: ep.port ?? 2375, protocol: 'http' });
+export function connectDocker(ep: Endpoint, limits: DockerCallLimits = DEFAULT_DOCKER_LIMITS): Docker {
+  // Every call is bounded until the daemon answers (docker/callTimeouts.ts).
+  if (ep.scheme === 'unix') return limitDockerCalls(new Docker({ socketPath: ep.socketPath! }), `unix://${ep.socketPath!}`, limits);
+  if (ep.scheme === 'tcp') return limitDockerCalls(new Docker({ host: ep.host!, port: ep.port ?? 2375, protocol: 'http' }), `tcp://${ep.host!}:${ep.port ?? 2375}`, limits);
   throw new Error('ssh endpoints are connected through the SSH transport');
 }
