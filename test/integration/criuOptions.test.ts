@@ -50,6 +50,8 @@ before(async () => {
   assert.ok(report.engines.runc.ok, report.engines.runc.reason);
   // The file is host-wide: remember what was there and give it the user's own content for the test.
   userConfBefore = await readRuncConf(a);
+  // An earlier run cut short (Ctrl-C) may have left this test's own content: not the user's.
+  if (userConfBefore?.equals(USER_CONF)) userConfBefore = undefined;
   await execa('mkdir', ['-p', '/etc/criu']);
   await execa('sh', ['-c', 'cat > "$1"', 'sh', RUNC_CONF], { input: USER_CONF });
 });

@@ -108,7 +108,7 @@ test('a file edited while changed is left as the user made it, with the older ve
   await withRuncConf(host, { tcpEstablished: true }, async () => writeFileSync(conf, 'edited meanwhile\n'), { conf, onWarning: (w) => warnings.push(w) });
   assert.equal(readFileSync(conf, 'utf8'), 'edited meanwhile\n');
   assert.deepEqual(readFileSync(`${conf}.before-cryo`), USER);
-  assert.match(warnings.join(), /edited while Cryo had changed it/);
+  assert.match(warnings.join(), /edited or removed while Cryo had changed it/);
 });
 
 test('timings are reported', async () => {
@@ -123,4 +123,16 @@ test("a container's org.criu.config annotation decides the file; an empty one me
   assert.equal(criuConfigFileOf({ HostConfig: { Annotations: { 'org.criu.config': '/etc/criu/c1.conf' } } }), '/etc/criu/c1.conf');
   assert.equal(criuConfigFileOf({ HostConfig: { Annotations: { 'org.criu.config': '' } } }), null);
   assert.notEqual(runcConfTarget(host, '/etc/criu/c1.conf').stateDir, runcConfTarget(host).stateDir, 'each file has its own journal');
+});
+
+test('a file removed while changed stays removed (after a crash too), the older version beside it', async () => {
+  const { dir, conf } = confPath();
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(conf, USER);
+  await crashMidRestore(conf);
+  rmSync(conf);
+  const warnings: string[] = [];
+  assert.equal(await recoverStaleRuncConf(host, { conf, onWarning: (w) => warnings.push(w) }), true);
+  assert.equal(existsSync(conf), false, 'not brought back');
+  assert.deepEqual(readFileSync(`${conf}.before-cryo`), USER);
 });

@@ -59,17 +59,20 @@ export function cryoBlock(criu: CriuOptions): string {
 }
 
 // recover: puts back the user's file if a journal says it was changed. Returns 3 when the
-// file was edited while changed: left as is, with the user's version beside it (.before-cryo).
+// file was edited or removed while changed: left as is, the user's version beside it (.before-cryo).
 const RECOVER_FN = `
 recover() {
   [ -e "$st/journal" ] || return 0
   read -r had dir < "$st/journal" || return 1
   # Crashed before the change itself: the file is still the user's.
   if [ "$had" = present ] && cmp -s -- "$conf" "$st/original"; then rm -f -- "$st/original" "$st/ours" && rm -f -- "$st/journal"; return; fi
-  if [ -e "$conf" ] && [ -e "$st/ours" ] && ! cmp -s -- "$conf" "$st/ours"; then
-    [ "$had" = absent ] || cp -p -- "$st/original" "$conf.before-cryo" || return 1
+  # Edited, or removed (Cryo never removes a file that was there), while changed: the user's call.
+  if { [ -e "$conf" ] && [ -e "$st/ours" ] && ! cmp -s -- "$conf" "$st/ours"; } || { [ "$had" = present ] && [ ! -e "$conf" ]; }; then
+    kept=
+    if [ "$had" = present ] && [ -d "\${conf%/*}" ]; then cp -p -- "$st/original" "$conf.before-cryo" || return 1; kept="; the version from before is in $conf.before-cryo"; fi
     rm -f -- "$st/original" "$st/ours" "$st/journal"
-    echo "$conf was edited while Cryo had changed it: left as is$( [ "$had" = absent ] || echo "; the version from before is in $conf.before-cryo")" >&2
+    rmdir -- "$st" 2>/dev/null
+    echo "$conf was edited or removed while Cryo had changed it: left as is$kept" >&2
     return 3
   fi
   if [ "$had" = present ]; then
