@@ -21,7 +21,11 @@ function alive(pid: number): boolean {
 
 export class ThrowawayDaemon {
   private child: ChildProcess | undefined;
-  private constructor(readonly root: string) {}
+  /** Under /run, where Cryo's runc engine looks for runc's state (…/runtime-runc/moby/<id>). */
+  readonly execRoot: string;
+  private constructor(readonly root: string) {
+    this.execRoot = `/run/${root.split('/').pop()!}`;
+  }
 
   get socket(): string {
     return join(this.root, 'docker.sock');
@@ -39,7 +43,7 @@ export class ThrowawayDaemon {
   /** Starts dockerd and waits until it answers; resolves with how long that took. */
   async start(timeoutMs = 60_000): Promise<number> {
     const t0 = Date.now();
-    const args = ['--config-file', join(this.root, 'daemon.json'), '--data-root', join(this.root, 'data'), '--exec-root', join(this.root, 'exec'), '-H', this.endpoint, '--pidfile', join(this.root, 'docker.pid'), '--bridge', 'none', '--iptables=false', '--ip-masq=false'];
+    const args = ['--config-file', join(this.root, 'daemon.json'), '--data-root', join(this.root, 'data'), '--exec-root', this.execRoot, '-H', this.endpoint, '--pidfile', join(this.root, 'docker.pid'), '--bridge', 'none', '--iptables=false', '--ip-masq=false'];
     const log = await open(join(this.root, 'dockerd.log'), 'a');
     this.child = spawn('dockerd', args, { detached: true, stdio: ['ignore', log.fd, log.fd] });
     await log.close();
@@ -59,7 +63,7 @@ export class ThrowawayDaemon {
     const gone = new Promise<void>((r) => c.once('exit', () => r()));
     // containerd runs in a group of its own and dies after dockerd (parent-death signal): a
     // restart that still finds it alive waits on it and fails, so it is ended and awaited too.
-    const ctrd = Number((await readFile(join(this.root, 'exec', 'containerd', 'containerd.pid'), 'utf8').catch(() => '')).trim());
+    const ctrd = Number((await readFile(join(this.execRoot, 'containerd', 'containerd.pid'), 'utf8').catch(() => '')).trim());
     for (const target of [-c.pid, ...(ctrd ? [ctrd] : [])]) {
       try {
         process.kill(target, 'SIGKILL');
@@ -76,6 +80,8 @@ export class ThrowawayDaemon {
   async destroy(): Promise<void> {
     await this.kill();
     await execa('sh', ['-c', 'grep -o " $1[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l', 'sh', this.root], { reject: false });
+    await execa('sh', ['-c', 'grep -o " $1[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l', 'sh', this.execRoot], { reject: false });
     await rm(this.root, { recursive: true, force: true }).catch(() => undefined);
+    await rm(this.execRoot, { recursive: true, force: true }).catch(() => undefined);
   }
 }

@@ -78,7 +78,8 @@ recover() {
     rm -f -- "$conf" || return 1
     [ "$dir" = dir ] || rmdir -- "\${conf%/*}" 2>/dev/null || true
   fi
-  rm -f -- "$st/original" "$st/ours" && rm -f -- "$st/journal"
+  rm -f -- "$st/original" "$st/ours" && rm -f -- "$st/journal" || return 1
+  rmdir -- "$st" 2>/dev/null || true
 }
 conf=$1 st=$2
 `;

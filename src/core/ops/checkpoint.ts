@@ -163,7 +163,7 @@ async function checkpointUnlocked(host: DockerHost, ref: string, opts: Checkpoin
   } catch (e) {
     withCriuOptionsRemedy(e, criu);
     const rescued = e instanceof FrozenLimitError ? e.report : watchdog.recovery;
-    if (watchdog.recovery && e instanceof Error) e.message += `\nCRIU left the container frozen${watchdog.recovery.unpaused ? ' (and paused in Docker\'s eyes)' : ''}; Cryo thawed it${watchdog.recovery.running ? ' and it runs again' : ', but it is not running'}.`;
+    if (watchdog.recovery && e instanceof Error) e.message += `\n${watchdog.recovery.thawed || watchdog.recovery.unpaused ? `CRIU left the container frozen${watchdog.recovery.unpaused ? ' (and paused in Docker\'s eyes)' : ''}; Cryo thawed it` : `Cryo ended the dump left behind (${watchdog.recovery.killed} processes)`}${watchdog.recovery.running ? ' and it runs again' : ', but the container is not running'}.`;
     record = { ...base, wallMs: performance.now() - t0, queuedMs: t0 - requested, ...outcomeOf(e), ...(rescued ? { watchdog: rescued } : {}) };
     if (held && !(await giveBackIfRunning(host, c.id, held).catch(() => false))) record.restartPolicyHeld = held.Name;
     await store?.append(record);
