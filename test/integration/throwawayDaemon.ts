@@ -76,9 +76,24 @@ export class ThrowawayDaemon {
     this.child = undefined;
   }
 
-  /** Kills it and removes its folders (mounts under the data root first). */
+  /** Kills it, the containerd shims it left (its containers with them), and removes its folders. */
   async destroy(): Promise<void> {
     await this.kill();
+    // Shims outlive dockerd and containerd (own group, reparented): end them and all they hold.
+    const ps = await execa('ps', ['-eo', 'pid=,ppid=,args=']);
+    const rows = String(ps.stdout).split('\n').map((l) => l.trim().match(/^(\d+)\s+(\d+)\s+(.*)$/)).filter((m): m is RegExpMatchArray => !!m);
+    const doomed = new Set(rows.filter((m) => m[3]!.includes(`${this.execRoot}/`)).map((m) => Number(m[1])));
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const m of rows) if (doomed.has(Number(m[2])) && !doomed.has(Number(m[1]))) grew = !!doomed.add(Number(m[1]));
+    }
+    for (const pid of doomed) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
     await execa('sh', ['-c', 'grep -o " $1[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l', 'sh', this.root], { reject: false });
     await execa('sh', ['-c', 'grep -o " $1[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l', 'sh', this.execRoot], { reject: false });
     await rm(this.root, { recursive: true, force: true }).catch(() => undefined);
