@@ -64,13 +64,20 @@ explicit=${#hosts[@]}
 
 apt_ensure debootstrap gcc libc6-dev
 mkdir -p "$CACHE"
+# One build at a time (test-all.sh and a person may run this at once): they share the cache.
+exec 9>"$CACHE/.lock"
+if ! flock -n 9; then
+	log "apps: another apps.sh is running, waiting for it"
+	flock 9
+fi
 
 # The rootfs depends only on the suite and the packages; the image also on the scripts.
 base_key=$(printf '%s\n' "$SUITE" minbase "${PACKAGES[@]}" | sha256sum | cut -c1-16)
 base=$CACHE/rootfs-$SUITE-$base_key.tar
+# This script's comments are left out: editing them must not rebuild the image.
 hash=$( (
 	echo "$base_key"
-	cat "${BASH_SOURCE[0]}"
+	grep -v '^[[:space:]]*#' "${BASH_SOURCE[0]}"
 	for f in "$SRC"/*; do echo "== ${f##*/}"; cat "$f"; done
 ) | sha256sum | cut -c1-64)
 final=$CACHE/cryo-apps-${hash:0:16}.tar

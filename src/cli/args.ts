@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { bench, CRIU_OPTIONS, criuOptionsFromFlags, isValidName, MIN_PERIOD_MS, parsePeriod, type CriuOptions } from '../core/index.js';
+import { bench, CRIU_OPTIONS, criuOptionsFromFlags, isValidContainerRef, isValidName, MIN_PERIOD_MS, parsePeriod, shownValue, type CriuOptions } from '../core/index.js';
+import { parseEndpoint } from '../core/docker/connect.js';
 import type { BenchEnginesOptions } from './commands/bench.js';
 
 /** Bad command line: the message says what is wrong, the caller prints usage and exits 2. */
@@ -96,15 +97,19 @@ export function parseCommandLine(argv: readonly string[]): CliCommand {
   try {
     parsed = parseArgs({ args: [...argv], options: { ...GLOBAL, ...spec }, strict: true, allowPositionals: true });
   } catch (e) {
-    throw new UsageError(`${word}: ${e instanceof Error ? e.message : String(e)}`);
+    // node's messages run over several lines; one line reads better after "cryo: ".
+    throw new UsageError(`${word}: ${(e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' ')}`);
   }
   const v = parsed.values as Record<string, string | boolean | undefined>;
   const pos = parsed.positionals.slice(1);
   if (v['help'] === true || word === 'help') return { cmd: 'help' };
   const host = str(v, 'host');
-  if (host !== undefined && !/^(unix:\/\/\/|tcp:\/\/)./.test(host)) throw new UsageError(`--host "${host}": use unix:///path or tcp://host:port.`);
+  if (host !== undefined) checkHost(host);
   const common = host !== undefined ? { host } : {};
   const out = str(v, 'out');
+  if (out !== undefined) checkPath('--out', out);
+  // Every positional names a container or a checkpoint: checked here, before any daemon sees it.
+  if (word !== 'bench' && pos[0] !== undefined) checkContainerRef(pos[0]);
   const maxFrozen = str(v, 'max-frozen');
   const frozen = maxFrozen !== undefined ? { maxFrozenMs: parseCount('--max-frozen', maxFrozen, 1) * 1000 } : {};
   const criu = criuOptionsFromFlags((flag) => v[flag] === true);
@@ -117,7 +122,7 @@ export function parseCommandLine(argv: readonly string[]): CliCommand {
     case 'checkpoint': {
       arity(word, pos, 1, 1, '<container>');
       const name = str(v, 'name');
-      if (name !== undefined && !isValidName(name)) throw new UsageError(`--name "${name}": use at least 2 characters, starting with a letter or digit, then letters, digits, "_", "." or "-".`);
+      if (name !== undefined && !isValidName(name)) throw new UsageError(`--name "${shownValue(name)}": use at least 2 characters, starting with a letter or digit, then letters, digits, "_", "." or "-".`);
       const engine = str(v, 'engine') ?? 'auto';
       if (engine !== 'runc' && engine !== 'docker' && engine !== 'auto') throw new UsageError(`--engine "${engine}": use runc, docker or auto.`);
       if (criu && engine === 'docker') throw new UsageError(`--engine docker cannot pass CRIU options (Docker's checkpoint API has none): use --engine runc (or auto).`);
@@ -127,6 +132,7 @@ export function parseCommandLine(argv: readonly string[]): CliCommand {
       const fallback = v['fallback'] === true;
       // With --fallback the checkpoint is where to start (the newest when left out).
       arity(word, pos, fallback ? 1 : 2, 2, fallback ? '<container> [checkpoint]' : '<container> <checkpoint> (or --fallback for the newest)');
+      if (pos[1] !== undefined && !isValidName(pos[1])) throw new UsageError(`checkpoint "${shownValue(pos[1])}": use at least 2 characters, starting with a letter or digit, then letters, digits, "_", "." or "-".`);
       return { cmd: 'restore', ...common, container: pos[0]!, ...(pos[1] ? { checkpoint: pos[1] } : {}), fallback, ...(out ? { out } : {}) };
     }
     case 'ls':
@@ -154,6 +160,7 @@ export function parseCommandLine(argv: readonly string[]): CliCommand {
       if (pos[0] !== 'engines') throw new UsageError(pos[0] ? `Unknown benchmark "${pos[0]}" (known: engines).` : 'bench: name a benchmark (known: engines).');
       arity('bench engines', pos.slice(1), 0, 0);
       const md = str(v, 'md');
+      if (md !== undefined) checkPath('--md', md);
       const dockerCli = str(v, 'docker-cli');
       const runcRoot = str(v, 'runc-root');
       const methods = str(v, 'methods');
@@ -174,6 +181,29 @@ export function parseCommandLine(argv: readonly string[]): CliCommand {
     default:
       throw new UsageError(`Unknown command "${word}".`);
   }
+}
+
+/** The CLI reaches local daemons only (ssh hosts are the extension's); the core's endpoint rules apply. */
+function checkHost(host: string): void {
+  if (!/^(unix|tcp):\/\//.test(host)) throw new UsageError(`--host "${shownValue(host)}": use unix:///path or tcp://host:port.`);
+  try {
+    parseEndpoint(host);
+  } catch (e) {
+    throw new UsageError(`--host: ${(e as Error).message}.`);
+  }
+}
+
+function checkContainerRef(ref: string): void {
+  if (!isValidContainerRef(ref)) {
+    throw new UsageError(`container "${shownValue(ref)}": use a container name or id (letters, digits, "_", "." or "-", starting with a letter or digit).`);
+  }
+}
+
+/** A file the CLI writes: any path the user likes, but one a syscall reads the same way. */
+function checkPath(flag: string, path: string): void {
+  if (path === '') throw new UsageError(`${flag}: the path is empty.`);
+  if (/[\u0000-\u001f\u007f]/.test(path)) throw new UsageError(`${flag} "${shownValue(path)}": the path contains control characters.`);
+  if (path.length > 4096) throw new UsageError(`${flag}: the path is too long.`);
 }
 
 function str(v: Record<string, string | boolean | undefined>, key: string): string | undefined {
@@ -197,15 +227,15 @@ export function parseSizes(text: string): number[] {
 
 export function parseCount(flag: string, text: string, least: number): number {
   const n = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(n) || n < least) throw new UsageError(`${flag} "${text}": use a whole number >= ${least}.`);
+  if (!Number.isSafeInteger(n) || n < least) throw new UsageError(`${flag} "${shownValue(text)}": use a whole number >= ${least}.`);
   return n;
 }
 
 /** "30s", "5m", "1.5h", "1000ms" -> ms. A bare number is refused: seconds or milliseconds would be a guess. */
 export function parseDuration(flag: string, text: string, leastMs: number): number {
   const ms = parsePeriod(text);
-  if (ms === undefined) throw new UsageError(`${flag} "${text}": use a number with a unit, e.g. 1000ms, 30s, 5m or 1h.`);
-  if (ms < leastMs) throw new UsageError(`${flag} "${text}": use at least ${leastMs} ms.`);
+  if (ms === undefined) throw new UsageError(`${flag} "${shownValue(text)}": use a number with a unit, e.g. 1000ms, 30s, 5m or 1h.`);
+  if (ms < leastMs) throw new UsageError(`${flag} "${shownValue(text)}": use at least ${leastMs} ms.`);
   return ms;
 }
 

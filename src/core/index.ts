@@ -42,3 +42,5 @@ export { restoreRouteOf, targetFormFor } from './restore/assess.js';
 export { restoredMessage, targetFormLine } from './restore/messages.js';
 export { removeWithHolder, isHolder } from './restore/holder.js';
 export * from './guard/containerLock.js';
+export { DockerTimeoutError, DEFAULT_DOCKER_LIMITS, type DockerCallLimits } from './docker/callTimeouts.js';
+export * from './host/eventWatch.js';

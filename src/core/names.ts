@@ -6,13 +6,16 @@
 const DOCKER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
 export class InvalidNameError extends Error {
-  constructor(kind: string, value: string) {
-    super(
-      `Invalid ${kind} name "${value}": use at least 2 characters, starting with a letter or digit, ` +
-        'then letters, digits, "_", "." or "-".',
-    );
+  constructor(kind: string, value: string, rule = 'at least 2 characters, starting with a letter or digit, then letters, digits, "_", "." or "-"') {
+    super(`Invalid ${kind} name "${shownValue(value)}": use ${rule}.`);
     this.name = 'InvalidNameError';
   }
+}
+
+/** A value as it can be shown in one line: control characters escaped, at most 80 characters. */
+export function shownValue(value: string): string {
+  const cut = value.length > 80 ? `${value.slice(0, 80)}…` : value;
+  return JSON.stringify(cut).slice(1, -1);
 }
 
 export function isValidName(value: string): boolean {
@@ -28,6 +31,24 @@ export function assertValidName(kind: 'checkpoint' | 'container' | 'host', value
 export function defaultCheckpointName(now: Date = new Date()): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `cp-${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
+}
+
+/**
+ * What a user may pass to name a container: a name (optionally with Docker's leading "/") or
+ * an id or id prefix. The reference goes into Docker API paths (/containers/REF/json), so
+ * "/", "?", "#", "..", spaces or control characters would change the request itself.
+ */
+const CONTAINER_REF = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+export function isValidContainerRef(ref: string): boolean {
+  return CONTAINER_REF.test(ref) && ref.length <= 255;
+}
+
+export function assertContainerRef(ref: string): string {
+  if (!isValidContainerRef(ref)) {
+    throw new InvalidNameError('container', ref, 'a container name or id: letters, digits, "_", "." or "-", starting with a letter or digit (at most 255 characters)');
+  }
+  return ref;
 }
 
 /** Container IDs are only ever used in paths after this check (64 hex digits from the daemon). */

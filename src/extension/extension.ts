@@ -32,17 +32,24 @@ export function activate(context: vscode.ExtensionContext): CryoApi {
   const view = vscode.window.createTreeView('cryo.hosts', { treeDataProvider: tree, showCollapseAll: true });
   // Built at activation so its serializer can bring back a charts panel left open before a reload.
   const charts = new ChartsPanels({ extensionUri: context.extensionUri, store, log });
-  context.subscriptions.push(log, hosts, applyFrozenLimitSetting(hosts), tree, refresh, view, charts, periodic, periodicChanged, ...registerCommands({ hosts, tree, refresh, log, store, periodic, extensionUri: context.extensionUri }, charts));
+  // Hosts close only after the periodic versions in flight are done, whichever of
+  // deactivate() and the subscriptions' disposal comes first.
+  let closing: Promise<void> | undefined;
+  const closeHosts = () =>
+    (closing ??= periodic.stopAll().then(() => {
+      hosts.dispose();
+      return hosts.closed();
+    }));
+  context.subscriptions.push(log, { dispose: () => void closeHosts() }, applyFrozenLimitSetting(hosts), tree, refresh, view, charts, periodic, periodicChanged, ...registerCommands({ hosts, tree, refresh, log, store, periodic, extensionUri: context.extensionUri }, charts));
   log.info(`Cryo activated; results go to ${store.path}`);
-  hostsClosed = () => hosts.closed();
+  hostsClosed = closeHosts;
   return { hosts, tree, store, charts };
 }
 
-/** Set by activate(): lets deactivate() wait until SSH hosts have closed their connections. */
+/** Set by activate(): lets deactivate() wait for periodic versions in flight, then for SSH hosts to close. */
 let hostsClosed: (() => Promise<void>) | undefined;
 
 export async function deactivate(): Promise<void> {
-  // Everything else is disposed through context.subscriptions (before this runs).
   await hostsClosed?.();
 }
 

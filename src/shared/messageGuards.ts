@@ -23,12 +23,15 @@ const isRequestId = (x: unknown): x is string => typeof x === 'string' && x.leng
 /** A PNG from Chart.js, capped so a runaway message cannot fill the disk or memory. */
 export const MAX_PNG_DATA_URL = 20 * 1024 * 1024;
 export const PNG_PREFIX = 'data:image/png;base64,';
+export const MAX_FILTER_VALUE = 256;
 
 export function isReportFilter(x: unknown): x is ReportFilter {
   if (!isObj(x)) return false;
   for (const [k, v] of Object.entries(x)) {
     if (!(FILTER_KEYS as readonly string[]).includes(k)) return false;
     if (v !== undefined && typeof v !== 'string') return false;
+    // Filter values are host, scenario and engine names or dates: short, one line.
+    if (typeof v === 'string' && (v.length > MAX_FILTER_VALUE || /[\u0000-\u001f\u007f]/.test(v))) return false;
   }
   for (const k of ['from', 'to'] as const) {
     const v = x[k];

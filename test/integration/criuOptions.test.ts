@@ -1,10 +1,24 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { execa } from 'execa';
-import { CheckpointFailedError, checkpointContainer, migrateContainer, MigrationFailedError, restoreContainer, UnavailableError, type DockerHost } from '../../src/core/index.js';
+import {
+  CheckpointFailedError,
+  checkpointContainer,
+  migrateContainer,
+  MigrationFailedError,
+  restoreContainer,
+  restoreWithFallback,
+  startPeriodic,
+  UnavailableError,
+  type CheckpointRecord,
+  type DockerHost,
+  ResultsStore,
+} from '../../src/core/index.js';
 import { removeWithHolder } from '../../src/core/restore/holder.js';
 import { OPTIONS_FILE } from '../../src/core/criu/optionsFile.js';
 import { readRuncConf, RUNC_CONF } from '../../src/core/criu/runcConf.js';
@@ -36,6 +50,8 @@ before(async () => {
   assert.ok(report.engines.runc.ok, report.engines.runc.reason);
   // The file is host-wide: remember what was there and give it the user's own content for the test.
   userConfBefore = await readRuncConf(a);
+  // An earlier run cut short (Ctrl-C) may have left this test's own content: not the user's.
+  if (userConfBefore?.equals(USER_CONF)) userConfBefore = undefined;
   await execa('mkdir', ['-p', '/etc/criu']);
   await execa('sh', ['-c', 'cat > "$1"', 'sh', RUNC_CONF], { input: USER_CONF });
 });
@@ -77,7 +93,7 @@ for (const [label, host] of [['host A (Docker 20.10)', a], ['host C (Docker 28.5
       );
       assert.ok(err instanceof CheckpointFailedError, String(err));
       assert.match(err.message, /Connected TCP socket|--tcp-established/, 'CRIU names the option');
-      assert.match(err.message, /Keep established TCP connections' \(--tcp-established\)/, 'Cryo says what to do');
+      assert.match(err.message, /"Keep established TCP connections" \(--tcp-established/, 'Cryo says what to do');
       assert.ok(await isRunning(host, id));
       await goesPast(host, id, '/client.count', await readClientCount(host, id));
     });
@@ -122,6 +138,38 @@ for (const [label, host] of [['host A (Docker 20.10)', a], ['host C (Docker 28.5
   });
 }
 
+describe('a container with its own org.criu.config file (Docker >= 24), host C', () => {
+  test('the options go into that file for the restore, not into runc.conf, and it is put back (here: removed)', async () => {
+    const c = hostC();
+    const confFile = `/var/lib/cryo/it-criu-${Date.now().toString(36)}.conf`;
+    const id = await startApp(c, 'redis', uniqueName('redis-annot'), { hostConfig: { Annotations: { 'org.criu.config': confFile } } });
+    made.push({ host: c, id });
+    await waitForApp(c, id);
+    await clientCountAtLeast(c, id, 1);
+    await checkpointContainer(c, id, { name: 'annot', leaveRunning: false, criu: { tcpEstablished: true } });
+    await stopped(c, id);
+    const frozen = await readClientCount(c, id);
+    let seen = '';
+    const watcher = (async () => {
+      // What CRIU's config file holds while the restore runs.
+      for (let i = 0; i < 400 && !seen; i++) {
+        seen = (await execa('cat', [confFile], { reject: false })).stdout;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    const restored = await restoreContainer(c, id, 'annot');
+    await watcher;
+    assert.match(seen, /^tcp-established$/m, "the container's own file had the option during the restore");
+    assert.deepEqual(restored.criu, { tcpEstablished: true });
+    assert.equal(existsSync(confFile), false, 'there was no file before: none after');
+    await assertUserConfIntact('(never touched)');
+    const tid = restored.containerId;
+    made.push({ host: c, id: tid });
+    await goesPast(c, tid, '/client.count', frozen);
+    assert.equal(await readClientError(c, tid), undefined);
+  });
+});
+
 describe('migration of redis with its client, host A -> host C', () => {
   const c = hostC();
   let name: string;
@@ -150,16 +198,45 @@ describe('migration of redis with its client, host A -> host C', () => {
   });
 
   test('with it: the target restores with the options shipped in the checkpoint folder; the client goes on, the dataset is intact', async () => {
-    const before = await readClientCount(a, id);
     const rec = await migrateContainer(a, c, id, { precopy: false, criu: { tcpEstablished: true } });
     assert.equal(rec.outcome, 'ok');
+    // The source is kept, stopped: its file holds the value the client had when frozen.
+    const frozen = await readClientCount(a, id);
     const tid = (await c.docker.getContainer(name).inspect()).Id;
-    const next = await goesPast(c, tid, '/client.count', before);
-    assert.ok(next <= before + 300, `client counter ${next} continued from ${before}, not from scratch`);
+    const next = await goesPast(c, tid, '/client.count', frozen);
+    assert.ok(next <= frozen + 300, `client counter ${next} continued from ${frozen}, not from scratch`);
     assert.equal(await readClientError(c, tid), undefined, 'the client kept its connection across hosts');
     assert.equal(await redisCli(c, tid, ['dbsize']), '10001');
     assert.equal(await redisCli(c, tid, ['get', 'key:777']), 'value:777');
     await assertUserConfIntact('after the migration');
+  });
+});
+
+describe('periodic versions of redis with its client, host A', () => {
+  test('every version is dumped with tcpEstablished; after the container is killed the newest restores by itself with it', async () => {
+    const id = await startApp(a, 'redis', uniqueName('redis-periodic'));
+    made.push({ host: a, id });
+    await waitForApp(a, id);
+    await clientCountAtLeast(a, id, 1);
+    const dir = await mkdtemp(join(tmpdir(), 'cryo-it-'));
+    const store = new ResultsStore(join(dir, 'results.jsonl'));
+    const handle = await startPeriodic(a, id, { everyMs: 1500, keep: 2, count: 2, criu: { tcpEstablished: true } }, { store });
+    const summary = await handle.done;
+    assert.equal(summary.versions, 2, summary.message);
+    const records = (await store.readAll()).filter((r): r is CheckpointRecord => r.kind === 'checkpoint');
+    await rm(dir, { recursive: true, force: true });
+    assert.equal(records.length, 2);
+    for (const r of records) assert.deepEqual([r.outcome, r.options.criu], ['ok', { tcpEstablished: true }]);
+    await a.docker.getContainer(id).kill();
+    await stopped(a, id);
+    const { record, failed } = await restoreWithFallback(a, id);
+    assert.deepEqual(failed, []);
+    assert.equal(record.checkpointName, records[1]!.checkpointName, 'the newest version');
+    assert.deepEqual(record.criu, { tcpEstablished: true });
+    await assertUserConfIntact('after the restore');
+    await goesPast(a, id, '/client.count', await readClientCount(a, id));
+    assert.equal(await readClientError(a, id), undefined);
+    assert.equal(await redisCli(a, id, ['dbsize']), '10001');
   });
 });
 
@@ -185,7 +262,7 @@ describe('a process holding a file lock (fileLocks), host A', () => {
     await assert.rejects(checkpointContainer(host, id, { name: 'no-locks', leaveRunning: false, engine: 'runc' }), (e: unknown) => {
       assert.ok(e instanceof CheckpointFailedError, String(e));
       assert.match(e.message, /file locks|--file-locks/);
-      assert.match(e.message, /'Keep file locks' \(--file-locks\)/);
+      assert.match(e.message, /"Keep file locks" \(--file-locks/);
       return true;
     });
     assert.ok(await isRunning(host, id));
@@ -239,7 +316,13 @@ describe('a process holding a file lock (fileLocks), host A', () => {
     await checkpointAndStop('crash2');
     const { child, exited } = await restoringProcess('crash2');
     // As if the host lost the holder too (OOM killer, reboot): SIGKILL Cryo's whole process tree, holder first.
-    for (const pid of descendants(child.pid!).reverse()) process.kill(pid, 'SIGKILL');
+    for (const pid of descendants(child.pid!).reverse()) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // a short-lived helper (find, cat) that ended meanwhile
+      }
+    }
     child.kill('SIGKILL');
     await exited;
     assert.match((await readRuncConf(a))!.toString(), /file-locks/, 'nothing was left to put it back: the change is still there');

@@ -35,9 +35,12 @@ async function idOn(host: DockerHost, name: string): Promise<string> {
 /** Migrates and checks the counter goes on from the last value read before it (a cold start cannot pass). */
 async function migrateCounting(from: DockerHost, to: DockerHost, name: string, targetName: string, removeSource: boolean): Promise<MigrationRecord> {
   const srcId = await idOn(from, name);
-  const before = await readCount(from, srcId);
-  const rec = await migrateContainer(from, to, name, { targetName, removeSource, precopy: false });
+  // Read as the freeze begins: preflight, image and target creation before it take seconds on a busy machine.
+  let lastRead: Promise<number> | undefined;
+  const rec = await migrateContainer(from, to, name, { targetName, removeSource, precopy: false, onPhase: (p) => void (p === 'checkpoint' && (lastRead = readCount(from, srcId))) });
   assert.equal(rec.outcome, 'ok');
+  assert.ok(lastRead, 'the checkpoint phase was reported');
+  const before = await lastRead;
   const tid = await idOn(to, targetName);
   made.push([to, targetName]);
   const first = await readCount(to, tid);

@@ -62,9 +62,12 @@ for (const mode of ['none', 'user-network'] as const) {
       const marker = await readFile(c, oldId, '/marker.txt');
       await checkpointContainer(c, name, { name: 'earlier', leaveRunning: true });
 
-      const before = await readCount(c, oldId);
-      const cp = await checkpointContainer(c, name, { name: 'frozen', leaveRunning: false });
+      // Read as the engine starts: the checks before it (restorability, memory) take time on a busy machine.
+      let lastRead: Promise<number> | undefined;
+      const cp = await checkpointContainer(c, name, { name: 'frozen', leaveRunning: false, onPhase: (p) => void (p.startsWith('Checkpointing') && (lastRead = readCount(c, oldId))) });
       assert.equal(cp.outcome, 'ok');
+      assert.ok(lastRead, 'the engine phase was reported');
+      const before = await lastRead;
       await waitFor('stopped', async () => ((await c.docker.getContainer(oldId).inspect()).State.Running ? undefined : true));
 
       const rec = await restoreContainer(c, name, 'frozen');
@@ -154,4 +157,34 @@ test('host C: holders are hidden from the listing, and one whose container is go
   assert.deepEqual(await cleanStaleHolders(c, all, Date.now()), [], 'a fresh holder is left alone');
   assert.deepEqual(await cleanStaleHolders(c, all, Date.now() + 10 * 60_000), [orphan.id]);
   assert.equal(await c.docker.getContainer(orphan.id).inspect().catch(() => undefined), undefined);
+});
+
+test('host C: a recreation that fails leaves the old container and all its checkpoints as they were', async () => {
+  const name = uniqueName('d28-fail');
+  made.push(name);
+  const created = await c.docker.createContainer({ name, Image: 'cryo-counter:latest', Cmd: CMD, HostConfig: { NetworkMode: network } });
+  await created.start();
+  await waitFor('counter >= 10', async () => ((await readCount(c, created.id)) >= 10 ? true : undefined));
+  await checkpointContainer(c, name, { name: 'good', leaveRunning: true });
+  await checkpointContainer(c, name, { name: 'damaged', leaveRunning: false });
+  await waitFor('stopped', async () => ((await c.docker.getContainer(created.id).inspect()).State.Running ? undefined : true));
+  // CRIU refuses a dump without its memory pages.
+  const { dockerRootDir } = await c.engineContext();
+  const dir = `${dockerRootDir}/containers/${created.id}/checkpoints/damaged`;
+  const { readdir, rm } = await import('node:fs/promises');
+  const pages = (await readdir(dir)).filter((f) => /^pages-\d+\.img$/.test(f));
+  assert.ok(pages.length > 0);
+  for (const f of pages) await rm(`${dir}/${f}`);
+
+  await assert.rejects(restoreContainer(c, name, 'damaged'));
+  const after = await c.docker.getContainer(name).inspect();
+  assert.equal(after.Id, created.id, 'the old container is still the one under the name');
+  assert.deepEqual((await c.checkpointNames(created.id)).sort(), ['damaged', 'good'], 'its checkpoints are all there');
+  const leftovers = (await c.docker.listContainers({ all: true })).filter((x) => x.Names.some((n) => n.startsWith(`/${name}-cryo-`)));
+  assert.deepEqual(leftovers.map((x) => x.Names[0]), [], 'no new container or holder is left behind');
+  // And the good checkpoint still brings it back.
+  const rec = await restoreContainer(c, name, 'good');
+  assert.ok(rec.recreated);
+  const v = await readCount(c, rec.containerId);
+  await waitFor('counts on', async () => ((await readCount(c, rec.containerId)) > v ? true : undefined));
 });

@@ -46,9 +46,9 @@ export function signalCriuOf(containerId: string, mode: 'stop' | 'kill', freezer
 }
 
 /** Every runc checkpoint of the container still alive on this machine, with what it started. */
-export async function checkpointProcesses(containerId: string): Promise<number[]> {
+export async function checkpointProcesses(containerId: string, initPid?: number): Promise<number[]> {
   const r = await execa(PS_ARGV[0], PS_ARGV.slice(1));
-  return checkpointProcessTree(parsePs(String(r.stdout)), containerId);
+  return checkpointProcessTree(parsePs(String(r.stdout)), containerId, process.pid, initPid);
 }
 
 /** The container's freezer file (freezer.state on v1, cgroup.freeze on v2) on this machine. */

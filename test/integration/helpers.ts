@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { DockerHost, type SshOptions } from '../../src/core/index.js';
+import { DockerHost, removeWithHolder, type SshOptions } from '../../src/core/index.js';
 
 /** The hosts scripts/provision/ makes on this machine. */
 export const HOST_A_ENDPOINT = 'unix:///var/run/docker.sock'; // Docker 20.10
@@ -40,7 +40,9 @@ export async function runContainer(host: DockerHost, image: string, name: string
 }
 
 export async function removeContainer(host: DockerHost, id: string): Promise<void> {
-  await host.docker.getContainer(id).remove({ force: true }).catch(() => undefined);
+  // A container restored on Docker 28 by recreation has a network holder: it goes with it.
+  const inspect = await host.docker.getContainer(id).inspect().catch(() => undefined);
+  if (inspect) await removeWithHolder(host, inspect).catch(() => host.docker.getContainer(id).remove({ force: true }).catch(() => undefined));
 }
 
 /** Reads a file from a container, running or stopped, through the archive API (no exec needed). */

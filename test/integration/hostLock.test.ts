@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { execa } from 'execa';
@@ -77,3 +79,33 @@ for (const where of ['local', 'ssh'] as const) {
     await lock.release();
   });
 }
+
+test("over SSH: a Cryo killed while it has a CRIU config changed gets the user's file put back by its holder on the host", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cryo-it-sshconf-'));
+  const conf = join(dir, 'criu', 'runc.conf');
+  mkdirSync(join(dir, 'criu'));
+  const user = Buffer.from('# user content over ssh\n');
+  writeFileSync(conf, user);
+  const core = join(process.cwd(), 'out', 'src', 'core');
+  const script = `
+    const { DockerHost } = await import(${JSON.stringify(join(core, 'host', 'dockerHost.js'))});
+    const { withRuncConf } = await import(${JSON.stringify(join(core, 'criu', 'runcConf.js'))});
+    const host = DockerHost.ssh('b', ${JSON.stringify(ENDPOINT)}, ${JSON.stringify(OPTIONS)});
+    await withRuncConf(host, { tcpEstablished: true }, () => { console.log('changed'); return new Promise(() => {}); }, { conf: ${JSON.stringify(conf)} });`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => d.toString().includes('changed') && resolve());
+      child.once('exit', (code) => reject(new Error(`exited ${code} before changing the file`)));
+    });
+    assert.match(readFileSync(conf, 'utf8'), /tcp-established/);
+    const t0 = Date.now();
+    child.kill('SIGKILL');
+    for (let i = 0; i < 100 && !readFileSync(conf).equals(user); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(readFileSync(conf), user, "the user's file is back");
+    console.log(`ssh: user's file back ${Date.now() - t0} ms after Cryo was killed`);
+  } finally {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -115,3 +115,23 @@ test('apps charts: seconds per app alone vs all at once, image MiB, and the pair
   assert.equal(get('appsTime').labels.length, 3);
   assert.deepEqual(buildCharts([]).filter((c) => c.id.startsWith('apps')).map((c) => (c as CategoryChart).labels.length), [0, 0, 0]);
 });
+
+test('apps pairwise: a pair whose partner was refused is no pair; the row says so instead of timing the subject alone', () => {
+  const rs = [
+    alone('base', 300),
+    pair('base', 'redis', 'subject', 290),
+    cp('redis', { mode: 'pair', concurrency: 2, rep: 1, batch: 'a1-with-redis', role: 'partner', partner: 'base' }, { wallMs: 40, outcome: 'failed', error: 'Connected TCP socket' }),
+  ];
+  const fig3 = summarizeApps(rs, 'run1').tables[1]!;
+  assert.deepEqual(fig3.rows[1], ['with redis (redis)', '–', '–', '–; 1 pair(s) failed', '0.538', '1.53x']);
+});
+
+test('apps pairwise chart: a pair with a refused partner is left out', () => {
+  const rs = [
+    alone('base', 300),
+    pair('base', 'redis', 'subject', 290),
+    cp('redis', { mode: 'pair', concurrency: 2, rep: 1, batch: 'a1-with-redis', role: 'partner', partner: 'base' }, { wallMs: 40, outcome: 'failed', error: 'x' }),
+  ];
+  const c = buildCharts(rs).find((x) => x.id === 'appsPairwise') as CategoryChart;
+  assert.deepEqual(c.labels, ['alone']);
+});

@@ -31,6 +31,12 @@ test('the checkpoint process tree of one container: runc (sudo included), CRIU a
   assert.deepEqual(checkpointProcessTree(rows, 'f'.repeat(64), 99999), []);
 });
 
+test('a CRIU orphaned by its runc (dockerd and containerd killed) is found by the pid it dumps', () => {
+  const rows = parsePs(`1 0 /sbin/init\n700 1 criu: dump --rpc -t 21867\n701 700 criu: dump --rpc -t 21867\n800 1 criu: dump --rpc -t 218670\n900 1 /usr/bin/criu dump -t 21867`);
+  assert.deepEqual(checkpointProcessTree(rows, ID, 99999, 21867).sort(), [700, 701, 900]);
+  assert.deepEqual(checkpointProcessTree(rows, ID, 99999), [], 'only when the pid is known');
+});
+
 test('never our own pid, never init', () => {
   const rows = parsePs(`1 0 runc checkpoint ${ID}\n500 1 runc checkpoint ${ID}\n501 500 criu`);
   assert.deepEqual(checkpointProcessTree(rows, ID, 500), []);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type Docker from 'dockerode';
-import { recoverStaleRuncConf, RUNC_CONF_LOCK, withRuncConf } from '../../src/core/criu/runcConf.js';
+import { criuConfigFileOf, recoverStaleRuncConf, RUNC_CONF, RUNC_CONF_LOCK, runcConfTarget, withRuncConf } from '../../src/core/criu/runcConf.js';
 import { LocalRunner } from '../../src/core/exec/localRunner.js';
 import { DockerHost } from '../../src/core/host/dockerHost.js';
 import { acquireHostLock } from '../../src/core/host/hostLock.js';
@@ -35,7 +35,7 @@ test('an existing file gets the options during the call and is byte-identical af
   assert.match(during, /log-level 4\n# Added by Cryo/, 'a last line without newline is not glued to ours');
   assert.deepEqual(readFileSync(conf), USER);
   assert.equal(statSync(conf).mode & 0o777, 0o600);
-  assert.equal(existsSync(join(root, 'state', 'runc-conf', 'journal')), false);
+  assert.equal(existsSync(join(runcConfTarget(host, conf).stateDir, 'journal')), false);
 });
 
 test('no file and no folder before: none after, even when the call fails', async () => {
@@ -65,7 +65,7 @@ test('no options: the file is not touched and no lock is taken', async () => {
 
 /** Runs a change and freezes the state as a crash in the middle would leave it. */
 async function crashMidRestore(conf: string, criu = { tcpEstablished: true }): Promise<void> {
-  const st = join(root, 'state', 'runc-conf');
+  const st = runcConfTarget(host, conf).stateDir;
   const saved = join(root, `crash${n}`);
   await withRuncConf(host, criu, async () => {
     cpSync(st, join(saved, 'st'), { recursive: true });
@@ -108,7 +108,7 @@ test('a file edited while changed is left as the user made it, with the older ve
   await withRuncConf(host, { tcpEstablished: true }, async () => writeFileSync(conf, 'edited meanwhile\n'), { conf, onWarning: (w) => warnings.push(w) });
   assert.equal(readFileSync(conf, 'utf8'), 'edited meanwhile\n');
   assert.deepEqual(readFileSync(`${conf}.before-cryo`), USER);
-  assert.match(warnings.join(), /edited while Cryo had changed it/);
+  assert.match(warnings.join(), /edited or removed while Cryo had changed it/);
 });
 
 test('timings are reported', async () => {
@@ -116,4 +116,23 @@ test('timings are reported', async () => {
   let t: { applyMs: number; putBackMs: number } | undefined;
   await withRuncConf(host, { tcpEstablished: true }, async () => undefined, { conf, onTiming: (x) => (t = x) });
   assert.ok(t && t.applyMs > 0 && t.putBackMs > 0, JSON.stringify(t));
+});
+
+test("a container's org.criu.config annotation decides the file; an empty one means none", () => {
+  assert.equal(criuConfigFileOf({ HostConfig: {} }), RUNC_CONF);
+  assert.equal(criuConfigFileOf({ HostConfig: { Annotations: { 'org.criu.config': '/etc/criu/c1.conf' } } }), '/etc/criu/c1.conf');
+  assert.equal(criuConfigFileOf({ HostConfig: { Annotations: { 'org.criu.config': '' } } }), null);
+  assert.notEqual(runcConfTarget(host, '/etc/criu/c1.conf').stateDir, runcConfTarget(host).stateDir, 'each file has its own journal');
+});
+
+test('a file removed while changed stays removed (after a crash too), the older version beside it', async () => {
+  const { dir, conf } = confPath();
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(conf, USER);
+  await crashMidRestore(conf);
+  rmSync(conf);
+  const warnings: string[] = [];
+  assert.equal(await recoverStaleRuncConf(host, { conf, onWarning: (w) => warnings.push(w) }), true);
+  assert.equal(existsSync(conf), false, 'not brought back');
+  assert.deepEqual(readFileSync(`${conf}.before-cryo`), USER);
 });

@@ -97,3 +97,11 @@ test('restore errors: the Docker 28 netns bug is recognised, anything else is an
   assert.equal(classifyRestoreError('failed to upload checkpoint to containerd: commit failed: content sha256:ab: already exists'), 'failed');
   assert.equal(classifyRestoreError('criu failed: type RESTORE errno 0'), 'failed');
 });
+
+test('the tree row of each host (captured): A plain, C warns about in-place restore; while testing it says so', async () => {
+  const { hostDescription } = await import('../../src/extension/tree/hostDescription.js');
+  assert.equal(hostDescription(interpret(HOST_A_RAW)), 'Docker 20.10.24+dfsg1 · CRIU 4.2.1');
+  assert.equal(hostDescription(interpret(HOST_C_RAW)), 'Docker 28.5.2+dfsg4 · CRIU 4.2.1 · ⚠ no in-place restore');
+  assert.equal(hostDescription(interpret({ ...HOST_C_RAW, restoreTest: { outcome: 'pending', key: 'k' } })), 'Docker 28.5.2+dfsg4 · CRIU 4.2.1 · testing restore…');
+  assert.equal(hostDescription(interpret({ ...HOST_A_RAW, criu: { ...HOST_A_RAW.criu, version: '4.1.1' } })), 'Docker 20.10.24+dfsg1 · CRIU 4.1.1 · ⚠ no TCP/UDP sockets');
+});

@@ -1,3 +1,4 @@
+import type { CriuOptions } from '../criu/options.js';
 import { abortError } from '../exec/localRunner.js';
 import type { DockerHost } from '../host/dockerHost.js';
 import { sleep } from '../time.js';
@@ -9,11 +10,6 @@ export const APPS_IMAGE = 'cryo-apps:latest';
 export const APP_NAMES = ['base', 'redis', 'nginx', 'postgresql', 'mariadb'] as const;
 export type AppName = (typeof APP_NAMES)[number];
 
-/** CRIU options an application needs (the subset of CheckpointOptions.criu the bench sets). */
-export interface AppCriuNeeds {
-  tcpEstablished?: boolean;
-  fileLocks?: boolean;
-}
 
 export interface AppSpec {
   name: AppName;
@@ -22,7 +18,7 @@ export interface AppSpec {
   /** The container's own command: every process of the app descends from it (docker exec'd ones are not dumped). */
   cmd: string[];
   /** Without these CRIU refuses the dump (a client's connected socket, InnoDB's file locks). */
-  criu: AppCriuNeeds;
+  criu: CriuOptions;
 }
 
 /**

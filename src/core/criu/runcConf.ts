@@ -37,7 +37,20 @@ export interface RuncConfTarget {
 }
 
 export function runcConfTarget(host: Pick<DockerHost, 'cryoStateDir'>, conf = RUNC_CONF): RuncConfTarget {
-  return { conf, stateDir: `${host.cryoStateDir}/runc-conf` };
+  // Another file (a container's org.criu.config) gets a journal of its own, named after its path.
+  const own = conf === RUNC_CONF ? '' : `/file-${conf.replace(/[^A-Za-z0-9._-]/g, '_')}`;
+  return { conf, stateDir: `${host.cryoStateDir}/runc-conf${own}` };
+}
+
+/**
+ * The config file runc hands CRIU for this container: its org.criu.config annotation when
+ * set (Docker >= 24 passes annotations), none when set empty, else the host-wide runc.conf.
+ */
+export function criuConfigFileOf(inspect: { HostConfig?: unknown }): string | null {
+  const annotations = (inspect.HostConfig as { Annotations?: Record<string, string> } | undefined)?.Annotations;
+  const value = annotations?.['org.criu.config'];
+  if (value === undefined) return RUNC_CONF;
+  return value === '' ? null : value;
 }
 
 /** Cryo's block as appended to the user's file (a leading newline: their last line may lack one). */
@@ -46,17 +59,20 @@ export function cryoBlock(criu: CriuOptions): string {
 }
 
 // recover: puts back the user's file if a journal says it was changed. Returns 3 when the
-// file was edited while changed: left as is, with the user's version beside it (.before-cryo).
+// file was edited or removed while changed: left as is, the user's version beside it (.before-cryo).
 const RECOVER_FN = `
 recover() {
   [ -e "$st/journal" ] || return 0
   read -r had dir < "$st/journal" || return 1
   # Crashed before the change itself: the file is still the user's.
   if [ "$had" = present ] && cmp -s -- "$conf" "$st/original"; then rm -f -- "$st/original" "$st/ours" && rm -f -- "$st/journal"; return; fi
-  if [ -e "$conf" ] && [ -e "$st/ours" ] && ! cmp -s -- "$conf" "$st/ours"; then
-    [ "$had" = absent ] || cp -p -- "$st/original" "$conf.before-cryo" || return 1
+  # Edited, or removed (Cryo never removes a file that was there), while changed: the user's call.
+  if { [ -e "$conf" ] && [ -e "$st/ours" ] && ! cmp -s -- "$conf" "$st/ours"; } || { [ "$had" = present ] && [ ! -e "$conf" ]; }; then
+    kept=
+    if [ "$had" = present ] && [ -d "\${conf%/*}" ]; then cp -p -- "$st/original" "$conf.before-cryo" || return 1; kept="; the version from before is in $conf.before-cryo"; fi
     rm -f -- "$st/original" "$st/ours" "$st/journal"
-    echo "$conf was edited while Cryo had changed it: left as is$( [ "$had" = absent ] || echo "; the version from before is in $conf.before-cryo")" >&2
+    rmdir -- "$st" 2>/dev/null
+    echo "$conf was edited or removed while Cryo had changed it: left as is$kept" >&2
     return 3
   fi
   if [ "$had" = present ]; then
@@ -65,7 +81,8 @@ recover() {
     rm -f -- "$conf" || return 1
     [ "$dir" = dir ] || rmdir -- "\${conf%/*}" 2>/dev/null || true
   fi
-  rm -f -- "$st/original" "$st/ours" && rm -f -- "$st/journal"
+  rm -f -- "$st/original" "$st/ours" && rm -f -- "$st/journal" || return 1
+  rmdir -- "$st" 2>/dev/null || true
 }
 conf=$1 st=$2
 `;

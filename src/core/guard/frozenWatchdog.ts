@@ -94,9 +94,24 @@ export class FrozenWatchdog implements FreezeGuard {
 
   private async recoverAfterFailure(): Promise<void> {
     const t0 = performance.now();
+    // The call can fail while its runc lives on (dockerd died under Docker's checkpoint):
+    // a CRIU left behind would hold the tasks, so whatever remains of the dump is ended.
+    const killed = await this.killCheckpointTree().catch(() => 0);
+    // Docker makes the checkpoint's folder before the dump: a dockerd that died mid-way lists
+    // it as a checkpoint after its restart. The name was checked free and the container is
+    // locked, so whatever is there is this failed dump's.
+    await this.o.runner.run(['rm', '-rf', '--', this.o.dir], { privileged: true, timeoutMs: 60_000 }).catch(() => undefined);
     const { thawed, unpaused } = await this.thaw().catch(() => ({ thawed: false, unpaused: false }));
-    if (!thawed && !unpaused) return;
-    this.recovery = { limitMs: this.o.limitMs, killed: 0, thawed, ...(unpaused ? { unpaused } : {}), rescueMs: Math.round(performance.now() - t0), running: await this.isRunning() };
+    if (!thawed && !unpaused && !killed) return;
+    this.recovery = { limitMs: this.o.limitMs, killed, thawed, ...(unpaused ? { unpaused } : {}), rescueMs: Math.round(performance.now() - t0), running: await this.isRunning() };
+  }
+
+  private async killCheckpointTree(): Promise<number> {
+    const ps = await this.o.runner.run([...PS_ARGV], { timeoutMs: 10_000 });
+    const pids = checkpointProcessTree(parsePs(ps.stdout), this.o.containerId, process.pid, this.o.pid);
+    if (pids.length) await this.o.runner.run(['kill', '-KILL', '--', ...pids.map(String)], { privileged: true, timeoutMs: 10_000 });
+    await this.waitGone(pids);
+    return pids.length;
   }
 
   /**
@@ -125,14 +140,10 @@ export class FrozenWatchdog implements FreezeGuard {
 
   private async rescue(): Promise<WatchdogReport> {
     const t0 = performance.now();
-    const { runner } = this.o;
-    const ps = await runner.run([...PS_ARGV], { timeoutMs: 10_000 });
-    const pids = checkpointProcessTree(parsePs(ps.stdout), this.o.containerId);
-    if (pids.length) await runner.run(['kill', '-KILL', '--', ...pids.map(String)], { privileged: true, timeoutMs: 10_000 });
-    await this.waitGone(pids);
+    const killed = await this.killCheckpointTree();
     const { thawed, unpaused } = await this.thaw();
     const running = await this.isRunning();
-    return { limitMs: this.o.limitMs, killed: pids.length, thawed, ...(unpaused ? { unpaused } : {}), rescueMs: Math.round(performance.now() - t0), running };
+    return { limitMs: this.o.limitMs, killed, thawed, ...(unpaused ? { unpaused } : {}), rescueMs: Math.round(performance.now() - t0), running };
   }
 
   /** A killed tracer lets go of its tracees as it exits (zombies count as gone); wait for that, bounded. */

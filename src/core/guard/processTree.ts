@@ -30,14 +30,23 @@ export function isCheckpointOf(args: string, containerId: string): boolean {
 
 /**
  * Pids of every runc checkpoint of the container and all their descendants (CRIU and what
- * CRIU forked), parents first. Our own pid is never in it.
+ * CRIU forked), parents first, plus a CRIU dumping the container's init pid whose runc is
+ * gone (killed with containerd when dockerd died). Our own pid is never in it.
  */
-export function checkpointProcessTree(rows: readonly PsRow[], containerId: string, self = process.pid): number[] {
+/** A CRIU dumping this task tree ("criu: dump --rpc -t <pid>"), even orphaned by its runc. */
+export function isCriuDumpOf(args: string, initPid: number): boolean {
+  const tokens = args.split(/\s+/);
+  if (!/^criu:?$/.test(tokens[0] ?? '') && !(tokens[0] ?? '').endsWith('/criu')) return false;
+  const t = tokens.indexOf('-t');
+  return t >= 0 && tokens[t + 1] === String(initPid);
+}
+
+export function checkpointProcessTree(rows: readonly PsRow[], containerId: string, self = process.pid, initPid?: number): number[] {
   const children = new Map<number, number[]>();
   for (const r of rows) children.set(r.ppid, [...(children.get(r.ppid) ?? []), r.pid]);
   const out: number[] = [];
   const seen = new Set<number>();
-  const queue = rows.filter((r) => isCheckpointOf(r.args, containerId)).map((r) => r.pid);
+  const queue = rows.filter((r) => isCheckpointOf(r.args, containerId) || (initPid !== undefined && isCriuDumpOf(r.args, initPid))).map((r) => r.pid);
   while (queue.length) {
     const pid = queue.shift()!;
     if (seen.has(pid) || pid === self || pid <= 1) continue;

@@ -149,6 +149,7 @@ export function checkSettingEntry(raw: unknown, home: string): HostSpec | string
     const v = e[key];
     if (v === undefined || v === '') continue;
     if (typeof v !== 'string') return `host "${name}": ${key} must be a path.`;
+    if (/[\u0000-\u001f\u007f]/.test(v)) return `host "${name}": ${key} contains control characters.`;
     const path = expandHome(v, home);
     if (!isAbsolute(path)) return `host "${name}": ${key} "${v}" must be an absolute path (or start with ~/).`;
     if (!endpoint.startsWith('ssh://')) return `host "${name}": ${key} only applies to ssh:// endpoints.`;

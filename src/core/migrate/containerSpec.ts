@@ -19,6 +19,8 @@ export interface CarryPlan {
 const HOST_CONFIG_KEYS = [
   'RestartPolicy', 'Init', 'Privileged', 'CapAdd', 'CapDrop', 'SecurityOpt', 'ReadonlyRootfs', 'Tmpfs', 'ShmSize',
   'Memory', 'MemorySwap', 'NanoCpus', 'CpuShares', 'CpusetCpus', 'PidsLimit', 'Ulimits', 'Sysctls', 'IpcMode', 'PidMode', 'UTSMode',
+  // org.criu.config names the CRIU config file runc uses for this container (Docker >= 24; older daemons ignore it).
+  'Annotations',
 ] as const;
 
 const CONFIG_KEYS = ['Cmd', 'Entrypoint', 'Env', 'WorkingDir', 'User', 'Labels', 'Tty', 'OpenStdin', 'StdinOnce', 'StopSignal', 'ExposedPorts', 'Hostname'] as const;

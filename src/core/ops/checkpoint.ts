@@ -7,6 +7,7 @@ import { dockerEngine } from '../engines/dockerEngine.js';
 import { dockerCheckpointDir, type CheckpointEngine, type EngineCheckpointRequest } from '../engines/engine.js';
 import { withContainerLock } from '../guard/containerLock.js';
 import { defaultMaxFrozenMs, FrozenLimitError, FrozenWatchdog } from '../guard/frozenWatchdog.js';
+import { pruneAfterDump } from '../guard/workPrune.js';
 import { SINGLE_PRE_DUMP, type PreDumpRule } from '../engines/preDump.js';
 import { readDumpStats, runcEngine } from '../engines/runcEngine.js';
 import type { DockerHost } from '../host/dockerHost.js';
@@ -162,13 +163,15 @@ async function checkpointUnlocked(host: DockerHost, ref: string, opts: Checkpoin
   } catch (e) {
     withCriuOptionsRemedy(e, criu);
     const rescued = e instanceof FrozenLimitError ? e.report : watchdog.recovery;
-    if (watchdog.recovery && e instanceof Error) e.message += `\nCRIU left the container frozen${watchdog.recovery.unpaused ? ' (and paused in Docker\'s eyes)' : ''}; Cryo thawed it${watchdog.recovery.running ? ' and it runs again' : ', but it is not running'}.`;
+    if (watchdog.recovery && e instanceof Error) e.message += `\n${watchdog.recovery.thawed || watchdog.recovery.unpaused ? `CRIU left the container frozen${watchdog.recovery.unpaused ? ' (and paused in Docker\'s eyes)' : ''}; Cryo thawed it` : `Cryo ended the dump left behind (${watchdog.recovery.killed} processes)`}${watchdog.recovery.running ? ' and it runs again' : ', but the container is not running'}.`;
     record = { ...base, wallMs: performance.now() - t0, queuedMs: t0 - requested, ...outcomeOf(e), ...(rescued ? { watchdog: rescued } : {}) };
     if (held && !(await giveBackIfRunning(host, c.id, held).catch(() => false))) record.restartPolicyHeld = held.Name;
     await store?.append(record);
+    await pruneAfterDump(host.runner, ctx.cryoStateDir, engineId);
     throw e;
   }
   host.history.add(record);
   await store?.append(record);
+  await pruneAfterDump(host.runner, ctx.cryoStateDir, engineId);
   return record;
 }

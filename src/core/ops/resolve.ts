@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import type { DockerHost } from '../host/dockerHost.js';
-import { assertContainerId } from '../names.js';
+import { assertContainerId, assertContainerRef } from '../names.js';
 
 export interface ResolvedContainer {
   id: string;
@@ -20,6 +20,7 @@ export class NotFoundError extends Error {
 
 /** Looks a container up by name or id, turning Docker's 404 into a sentence a person can act on. */
 export async function resolveContainer(host: DockerHost, ref: string): Promise<ResolvedContainer> {
+  assertContainerRef(ref);
   let inspect: Docker.ContainerInspectInfo;
   try {
     inspect = await host.docker.getContainer(ref).inspect();

@@ -1,5 +1,6 @@
 import { readCheckpointOptions } from '../criu/optionsFile.js';
-import { recoverStaleRuncConf, withRuncConf } from '../criu/runcConf.js';
+import { describeCriuOptions } from '../criu/options.js';
+import { criuConfigFileOf, recoverStaleRuncConf, withRuncConf } from '../criu/runcConf.js';
 import { deleteCheckpoint as apiDelete, listCheckpoints, startFromCheckpoint } from '../docker/checkpointApi.js';
 import { diagnoseCriu, type CriuDiagnosis } from '../criu/diagnose.js';
 import { logPathsIn, readCriuExplanation, type CriuExplanation } from '../engines/criuLog.js';
@@ -91,7 +92,9 @@ async function restoreUnlocked(
   const held = await heldRestartPolicy(host, c.id);
   let runcConfMs: number | undefined;
   // Only Docker's start reads runc.conf: the change is held for that and no longer.
-  const start = (id: string) => withRuncConf(host, criu, () => startWithRetry(host, id, name), { onTiming: (t) => (runcConfMs = t.applyMs + t.putBackMs) });
+  const conf = criuConfigFileOf(c.inspect);
+  if (criu && conf === null) throw new UnavailableError(`Container ${c.name} has an empty org.criu.config annotation: runc gives CRIU no config file, so the options checkpoint ${name} was made with (${describeCriuOptions(criu)}) cannot reach its restore. Remove the annotation, or point it to a file.`);
+  const start = (id: string) => withRuncConf(host, criu, () => startWithRetry(host, id, name), { ...(conf ? { conf } : {}), onTiming: (t) => (runcConfMs = t.applyMs + t.putBackMs) });
   try {
     if (route.route === 'recreate') {
       const recreated = await recreatedRestore(host, c, name, start, route, opts.signal);

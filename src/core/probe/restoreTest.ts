@@ -31,6 +31,7 @@ export async function runRestoreTest(host: DockerHost, key: string, opts: { priv
     durationMs: Math.round(performance.now() - t0),
     testedAt,
     key,
+    ...(id ? { containerId: id } : {}),
   });
   let id: string | undefined;
   try {

@@ -16,6 +16,8 @@ export interface RestoreTest {
   testedAt: string;
   /** The daemon it holds for: Docker version, containerd version, daemon ID. */
   key: string;
+  /** The throwaway container it used (removed afterwards), to trace what it left, if anything. */
+  containerId?: string;
 }
 /** The test is running (or about to) in the background; the report is updated when it ends. */
 export type RestoreTestState = RestoreTest | { outcome: 'pending'; key: string };

@@ -48,7 +48,11 @@ const SEED_PAIRS: Readonly<Record<string, number>> = { alone: 0.351, redis: 0.53
 function pairwise(runs: readonly CheckpointRecord[]): CategoryChart {
   const subjectAlone = new Set(runs.filter((r) => str(r, 'role') === 'subject').map((r) => str(r, 'app')));
   const seedOf = new Map(runs.map((r) => [str(r, 'app'), str(r, 'seedApp')]));
-  const pick = runs.filter((r) => (str(r, 'role') === 'subject' && str(r, 'partner') !== undefined) || (str(r, 'mode') === 'alone' && subjectAlone.has(str(r, 'app'))));
+  // Both dumps of a pair must have worked (runs holds only good ones): a refused partner left the subject alone.
+  const batchOf = (r: ChartRun) => `${str(r, 'benchRun') ?? ''}/${str(r, 'batch') ?? ''}`;
+  const perBatch = new Map<string, number>();
+  for (const r of runs) if (str(r, 'mode') === 'pair') perBatch.set(batchOf(r), (perBatch.get(batchOf(r)) ?? 0) + 1);
+  const pick = runs.filter((r) => (str(r, 'role') === 'subject' && str(r, 'partner') !== undefined && perBatch.get(batchOf(r)) === 2) || (str(r, 'mode') === 'alone' && subjectAlone.has(str(r, 'app'))));
   const labelOf = (r: ChartRun) => {
     const partner = str(r, 'partner');
     if (partner === undefined) return 'alone';

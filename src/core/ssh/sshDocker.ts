@@ -1,4 +1,5 @@
 import Docker from 'dockerode';
+import { limitDockerCalls } from '../docker/callTimeouts.js';
 import { SshConnection } from './connection.js';
 import { SshDialAgent, type DialAgentOptions } from './dialStdio.js';
 import { SshRunner } from './sshRunner.js';
@@ -20,7 +21,7 @@ export function connectSshDocker(target: SshTarget, options: SshOptions = {}, ag
   const agent = new SshDialAgent(connection, agentOptions);
   // The agent makes the connection; the host name only fills the Host header. It must be "localhost": VS Code's
   // extension host (http.proxySupport "override", the default) replaces the agent of any other host with its proxy agent.
-  const docker = new Docker({ protocol: 'http', host: 'localhost', port: 80, agent } as Docker.DockerOptions);
+  const docker = limitDockerCalls(new Docker({ protocol: 'http', host: 'localhost', port: 80, agent } as Docker.DockerOptions), connection.where);
   return {
     docker,
     runner,

@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import {
+  CheckpointFailedError,
   chooseEngine,
+  criuOptionInfo,
   checkpointContainer,
   defaultCheckpointName,
   describeRoute,
@@ -163,12 +165,16 @@ async function checkpointWithOffers(ctx: CommandContext, target: PickedContainer
       if ((await vscode.window.showErrorMessage(`Cryo: ${e.message}`, use)) !== use) return undefined;
       return run({ ...choices, engine: 'runc' });
     }
-    const missing = e instanceof Error && e.name !== 'AbortError' ? missingCriuOptions(e.message, choices.criu) : [];
+    // The decisive cause (criu/diagnose.ts) names the option when one is the remedy.
+    const diagnosis = e instanceof CheckpointFailedError ? e.diagnosis : undefined;
+    const missing = diagnosis
+      ? diagnosis.option && choices.criu?.[diagnosis.option] !== true ? [criuOptionInfo(diagnosis.option)] : []
+      : e instanceof Error && e.name !== 'AbortError' ? missingCriuOptions(e.message, choices.criu) : [];
     if (missing.length === 0) throw e;
     ctx.log.error(`checkpoint of ${target.info.name} failed: ${e instanceof Error ? e.message : String(e)}`);
     const again = `Checkpoint with ${missing.map((m) => m.label).join(' + ')}`;
-    const reason = e instanceof Error ? (e.message.split('CRIU says:')[1] ?? '').trim().split('\n').find((l) => missing.some((m) => m.criuSays.test(l))) : undefined;
-    const choice = await vscode.window.showErrorMessage(`Cryo: checkpoint of ${target.info.name} failed: CRIU says: ${reason ?? missing[0]!.label + ' is needed'}`, again, 'Show Log');
+    const reason = diagnosis?.decisiveLine ?? (e instanceof CheckpointFailedError ? e.criuReason : undefined);
+    const choice = await vscode.window.showErrorMessage(`Cryo: checkpoint of ${target.info.name} failed. CRIU says: ${reason ?? `${missing[0]!.label} is needed`}`, again, 'Show Log');
     if (choice === 'Show Log') ctx.log.show(true);
     if (choice !== again) return undefined;
     const criu = mergeCriuOptions(choices.criu, Object.fromEntries(missing.map((m) => [m.key, true])) as CriuOptions);

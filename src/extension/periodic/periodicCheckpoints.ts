@@ -61,10 +61,21 @@ export class PeriodicCheckpoints implements vscode.Disposable {
     return [...this.running.values()].map((r) => ({ host: r.host, containerId: r.containerId, container: r.handle.container }));
   }
 
+  /**
+   * Stops every ticker; settles once each version in flight is made and recorded, so the
+   * hosts it runs on must stay open until then (extension.ts closes them after). Idempotent.
+   */
+  stopAll(): Promise<void> {
+    this.stopping ??= Promise.all([...this.running.values()].map((r) => r.handle.stop().catch(() => undefined))).then(() => undefined);
+    return this.stopping;
+  }
+
   dispose(): void {
-    for (const r of this.running.values()) void r.handle.stop();
+    void this.stopAll();
     this.changed.dispose();
   }
+
+  private stopping: Promise<void> | undefined;
 
   private onEvent(key: string, tally: Tally, e: TickerEvent): void {
     const name = tally.name;

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { hostDescription } from './hostDescription.js';
 import { describeReport, formatAge, formatBytes, type CapabilityReport, type CheckpointInfo, type ContainerInfo, type DockerHost } from '../../core/index.js';
 
 /**
@@ -26,18 +27,6 @@ export class HostNode {
     item.contextValue = `${this.report?.blocker ? 'hostError' : 'host'}${this.removable ? 'Removable' : ''}`;
     return item;
   }
-}
-
-/**
- * The host row's one line: versions, then what does not work here although the checks pass
- * (the tooltip says why and what to do).
- */
-export function hostDescription(r: CapabilityReport): string {
-  const parts = [`Docker ${r.raw.docker.version ?? '?'}`, `CRIU ${r.raw.criu.version ?? 'missing'}`];
-  if (r.raw.restoreTest?.outcome === 'pending') parts.push('testing restore…');
-  else if (r.engines.docker.ok && !r.restoreInPlace.ok) parts.push('⚠ no in-place restore');
-  if (r.raw.criu.found && !r.sockets.ok) parts.push('⚠ no TCP/UDP sockets');
-  return parts.join(' · ');
 }
 
 /** A problem shown in the tree with the action that fixes it, instead of an empty tree. */

@@ -1,22 +1,20 @@
 import * as vscode from 'vscode';
-import type { DockerHost } from '../../core/index.js';
+import { watchHostEvents, type DockerHost, type HostEventWatch } from '../../core/index.js';
 import type { HostRegistry } from '../hosts/hostRegistry.js';
 import type { Logger } from '../ui/logger.js';
 
 const DEBOUNCE_MS = 500;
-const RECONNECT_MS = 5_000;
+const RECONNECT_MS = 2_000;
 
 /**
- * Owns refreshing: Docker's event stream per host (container start/die/checkpoint...),
- * host-list changes and explicit requests after Cryo's own commands, all debounced so a
- * burst of events repaints the tree once.
+ * Owns refreshing: Docker's event stream per host (container start/die/checkpoint...; a
+ * daemon that goes away or comes back: core/host/eventWatch.ts), host-list changes and
+ * explicit requests after Cryo's own commands, all debounced so a burst of events repaints
+ * the tree once.
  */
 export class RefreshManager implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
-  private readonly streams = new Map<string, { destroy(): void }>();
-  private readonly reconnects = new Set<NodeJS.Timeout>();
-  /** Hosts whose stream failed: when it comes back, their cached probe is stale too. */
-  private readonly lost = new Set<string>();
+  private readonly watches = new Map<string, { host: DockerHost; watch: HostEventWatch }>();
   private disposed = false;
   private readonly subscription: vscode.Disposable;
 
@@ -40,55 +38,41 @@ export class RefreshManager implements vscode.Disposable {
   }
 
   private watchAll(): void {
-    const names = new Set(this.hosts.all().map((h) => h.name));
-    for (const [name, stream] of this.streams) {
-      if (!names.has(name)) {
-        stream.destroy();
-        this.streams.delete(name);
+    const current = new Set(this.hosts.all());
+    for (const [name, w] of this.watches) {
+      if (!current.has(w.host)) {
+        w.watch.dispose();
+        this.watches.delete(name);
       }
     }
-    for (const host of this.hosts.all()) if (!this.streams.has(host.name)) void this.watch(host);
+    for (const host of current) if (!this.watches.has(host.name)) this.watches.set(host.name, { host, watch: this.watch(host) });
   }
 
-  private async watch(host: DockerHost): Promise<void> {
-    try {
-      const stream = (await host.docker.getEvents({ filters: { type: ['container'] } })) as NodeJS.ReadableStream & { destroy(): void };
-      if (this.disposed) return stream.destroy();
-      this.streams.set(host.name, stream);
-      if (this.lost.delete(host.name)) {
+  /**
+   * The end of a host's event stream turns it unreachable in the tree within a second when
+   * its daemon is gone (the repaint lists it again and fails), and back when it answers.
+   */
+  private watch(host: DockerHost): HostEventWatch {
+    return watchHostEvents(host, {
+      onEvent: () => this.request(),
+      onLost: (reason) => {
+        this.log.warn(`Host ${host.name} is unreachable: ${reason}`);
+        host.refresh(); // its cached probe is stale
+        this.request();
+      },
+      onBack: () => {
+        this.log.info(`Host ${host.name} answers again`);
         host.refresh();
         this.request();
-      }
-      stream.on('data', () => this.request());
-      const retry = () => {
-        if (this.streams.get(host.name) !== stream) return;
-        this.streams.delete(host.name);
-        this.scheduleReconnect(host);
-      };
-      stream.on('error', retry);
-      stream.on('end', retry);
-    } catch (e) {
-      this.log.debug(`Docker events of ${host.name} unavailable: ${String(e)}`);
-      this.scheduleReconnect(host);
-    }
-  }
-
-  private scheduleReconnect(host: DockerHost): void {
-    if (this.disposed) return;
-    this.lost.add(host.name);
-    const t = setTimeout(() => {
-      this.reconnects.delete(t);
-      if (this.hosts.byName(host.name) === host && !this.streams.has(host.name)) void this.watch(host);
-    }, RECONNECT_MS);
-    this.reconnects.add(t);
+      },
+    }, { reconnectMs: RECONNECT_MS });
   }
 
   dispose(): void {
     this.disposed = true;
     clearTimeout(this.timer);
-    for (const t of this.reconnects) clearTimeout(t);
-    for (const s of this.streams.values()) s.destroy();
-    this.streams.clear();
+    for (const w of this.watches.values()) w.watch.dispose();
+    this.watches.clear();
     this.subscription.dispose();
   }
 }

@@ -26,6 +26,8 @@ const suffix = `${Date.now().toString(36)}-${process.pid}`;
 const ON_B = `cryo-e2e-b-${suffix}`;
 /** Starts on the local host and is migrated to host B. */
 const NAME = `cryo-e2e-mig-${suffix}`;
+/** Has a named volume and a bind mount: the confirmation must name both before anything is frozen. */
+const WITH_VOLUME = `cryo-e2e-vol-${suffix}`;
 /** The counter counts 5 a second; past this a restart (from 1) cannot pass for a continuation. */
 const MIN_COUNT = 40;
 
@@ -53,6 +55,7 @@ describe('Cryo in VS Code: a second host and Migrate Container…', { timeout: 9
     if (!fs.existsSync(HOST_B.identityFile)) throw new Error(`host B is not provisioned (${HOST_B.identityFile} is missing): run scripts/provision/host-b.sh`);
     for (const n of [ON_B, NAME]) await dockerB('rm', '-f', n).catch(() => {});
     await docker('rm', '-f', NAME).catch(() => {});
+    await docker('rm', '-f', WITH_VOLUME).catch(() => {});
     await dockerB('run', '-d', '--name', ON_B, '--network', 'none', IMAGE);
     await docker('run', '-d', '--name', NAME, '--network', 'none', IMAGE);
     // cryo.hosts is machine-scoped: it goes in the remote machine settings, before the workbench loads.
@@ -66,6 +69,8 @@ describe('Cryo in VS Code: a second host and Migrate Container…', { timeout: 9
   after(async () => {
     await close();
     await docker('rm', '-f', NAME).catch(() => {});
+    await docker('rm', '-f', WITH_VOLUME).catch(() => {});
+    await docker('volume', 'rm', `${WITH_VOLUME}-data`).catch(() => {});
     for (const n of [ON_B, NAME]) await dockerB('rm', '-f', n).catch(() => {});
   });
 
@@ -100,6 +105,24 @@ describe('Cryo in VS Code: a second host and Migrate Container…', { timeout: 9
     await shownUnder(ON_B, 'host-b', 'vm-running');
     await shownUnder(NAME, 'local', 'vm-running');
     await wb.screenshot('migrate-hosts');
+  });
+
+  it('the confirmation names the volume that is copied and the bind mount that cannot travel; Cancel changes nothing', async () => {
+    await docker('run', '-d', '--name', WITH_VOLUME, '--network', 'none', '-v', `${WITH_VOLUME}-data:/root`, '-v', '/tmp:/hosttmp', IMAGE);
+    await wb.runCommand('Cryo: Migrate Container…');
+    await wb.answerQuickInput({ pick: WITH_VOLUME, expect: /Container to migrate/, timeout: 120_000 });
+    await until(async () => (await wb.dialog.isVisible()) || /Target host/.test(await wb.quickInputPrompt().catch(() => '')), 'the target pick or the confirmation', 120_000);
+    if (!(await wb.dialog.isVisible())) await wb.answerQuickInput({ pick: 'host-b', expect: /Target host/ });
+    const confirm = await wb.waitForDialog();
+    assert.match(confirm.message, new RegExp(`Volume ${WITH_VOLUME}-data \\(/root\\) is copied`));
+    assert.match(confirm.message, /\/hosttmp: bind mount of \/tmp cannot travel/);
+    assert.ok(confirm.buttons.includes('Migrate') && confirm.buttons.includes('Migrate Without Volume Contents'), `buttons: ${confirm.buttons.join(', ')}`);
+    await wb.screenshot('migrate-confirm-volumes');
+    await wb.answerDialog('Cancel');
+    // A migration would have frozen it within seconds (preflight takes ~3 s here) and made it on B.
+    await new Promise((r) => setTimeout(r, 6000));
+    assert.equal(await docker('inspect', '-f', '{{.State.Status}}', WITH_VOLUME), 'running', 'nothing was frozen');
+    await assert.rejects(dockerB('inspect', WITH_VOLUME), 'nothing was made on host-b');
   });
 
   it('Migrate Container… moves a running counter to host-b, which continues counting', async () => {

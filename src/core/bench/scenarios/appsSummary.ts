@@ -1,6 +1,6 @@
 import type { RunRecord } from '../../records.js';
 import { APP_NAMES } from '../apps.js';
-import { bytes, groupBy, okCheckpoints, ratio, secs, selectRun, stat, strTag, summaryBase, x } from './summary.js';
+import { batchKey, bytes, groupBy, okCheckpoints, ratio, secs, selectRun, stat, strTag, summaryBase, x } from './summary.js';
 import type { ScenarioSummary } from './types.js';
 
 export const APPS_SCENARIO = 'apps';
@@ -59,23 +59,33 @@ export function summarizeApps(records: readonly RunRecord[], runId?: string): Sc
     rows,
   });
 
-  const subjectRecs = ok.filter((r) => strTag(r, 'role') === 'subject');
+  // A pair counts only when both dumps worked: with the partner refused at once, the subject ran alone.
+  const pairBatches = groupBy(
+    rs.filter((r) => strTag(r, 'mode') === 'pair'),
+    batchKey,
+  );
+  const wholePairs = new Set([...pairBatches].filter(([, g]) => g.length === 2 && g.every((r) => r.outcome === 'ok')).map(([k]) => k));
+  const inWholePair = (r: RunRecord) => wholePairs.has(batchKey(r) ?? '');
+  const subjectRecs = ok.filter((r) => strTag(r, 'role') === 'subject' && inWholePair(r));
   const subjectRec = subjectRecs[0] ?? rs.find((r) => strTag(r, 'role') === 'subject');
   const subject = (subjectRec && strTag(subjectRec, 'app')) ?? '?';
   const subjectAlone = stat(alone.filter((r) => strTag(r, 'app') === subject).map((r) => r.wallMs));
   const pairRows: string[][] = [['alone', secs(subjectAlone), '1.00x', '–', seedSecs(SEED_001.pairAlone), '1.00x']];
   const byPartner = groupBy(subjectRecs, (r) => strTag(r, 'partner'));
   const partnerRecs = groupBy(
-    ok.filter((r) => strTag(r, 'role') === 'partner'),
+    ok.filter((r) => strTag(r, 'role') === 'partner' && inWholePair(r)),
     (r) => strTag(r, 'app'),
   );
-  for (const partner of [...byPartner.keys()].sort(appOrder)) {
-    const w = stat(byPartner.get(partner)!.map((r) => r.wallMs));
+  const partners = new Set(rs.filter((r) => strTag(r, 'role') === 'partner').map((r) => strTag(r, 'app')!));
+  for (const partner of [...partners].sort(appOrder)) {
+    const w = stat((byPartner.get(partner) ?? []).map((r) => r.wallMs));
     const other = stat((partnerRecs.get(partner) ?? []).map((r) => r.wallMs));
     const seed = SEED_001.withPartner[seedOf.get(partner) ?? ''];
-    pairRows.push([`with ${partner} (${seedOf.get(partner) ?? '?'})`, secs(w), x(ratio(w?.median, subjectAlone?.median)), secs(other), seedSecs(seed), x(ratio(seed, SEED_001.pairAlone))]);
+    const failedPairs = [...pairBatches].filter(([k, g]) => !wholePairs.has(k) && g.some((r) => strTag(r, 'app') === partner)).length;
+    const partnerCell = failedPairs ? `${secs(other)}; ${failedPairs} pair(s) failed` : secs(other);
+    pairRows.push([`with ${partner} (${seedOf.get(partner) ?? '?'})`, secs(w), x(ratio(w?.median, subjectAlone?.median)), partnerCell, seedSecs(seed), x(ratio(seed, SEED_001.pairAlone))]);
   }
-  if (byPartner.size) {
+  if (partners.size) {
     out.tables.push({
       title: `The ${subject} container's checkpoint time in s, alone and checkpointed together with one other (seed 001 fig. 3)`,
       head: [`${subject} checkpointed`, subject, 'vs alone', 'partner', 'seed 001 (s)', 'seed vs alone'],

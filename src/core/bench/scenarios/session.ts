@@ -9,7 +9,8 @@ import { ResultsStore } from '../../store/resultsStore.js';
 import { newBenchRunId } from '../engines.js';
 import { hostFactTags, type HostFactTags } from '../hostFacts.js';
 import { BENCH_PREFIX, MEMHOG_IMAGE, removeContainer, startMemhog, waitResident } from '../memhog.js';
-import { APPS_IMAGE, waitAppReady, type AppCriuNeeds, type AppSpec } from '../apps.js';
+import type { CriuOptions } from '../../criu/options.js';
+import { APPS_IMAGE, waitAppReady, type AppSpec } from '../apps.js';
 import type { CommonParams, ScenarioRunOptions } from './types.js';
 import { sleep } from '../../time.js';
 export { sleep };
@@ -131,7 +132,7 @@ export class BenchSession {
    * warm-up. A failure is returned as its record, not thrown: a benchmark reports failures
    * next to the figures. Cancellation is thrown.
    */
-  async checkpoint(id: string, name: string, tags: Tags, opts: { leaveRunning?: boolean; warmup?: boolean; criu?: AppCriuNeeds } = {}): Promise<CheckpointRecord> {
+  async checkpoint(id: string, name: string, tags: Tags, opts: { leaveRunning?: boolean; warmup?: boolean; criu?: CriuOptions } = {}): Promise<CheckpointRecord> {
     const leaveRunning = opts.leaveRunning ?? true;
     const allTags = this.tags(opts.warmup ? { ...tags, warmup: true } : tags);
     const t0 = performance.now();
