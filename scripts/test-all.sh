@@ -66,7 +66,7 @@ phase unit npm run test:unit
 # The VM suites skip themselves here (CRYO_VM unset) and run in their own phase below.
 phase integration env -u CRYO_VM npm run test:integration
 if [ "$vm" = 1 ]; then
-  phase vm env CRYO_VM=1 node --test --test-concurrency=1 --test-timeout=900000 out/test/integration/vm.test.js out/test/integration/vmPreDump.test.js
+  phase vm env CRYO_VM=1 node --test --test-force-exit --test-concurrency=1 --test-timeout=900000 out/test/integration/vm.test.js out/test/integration/vmPreDump.test.js
 fi
 phase extension-host node test/e2e/run-extension-host-tests.mjs
 phase ui env CRYO_VM="$vm" node test/e2e/run.mjs
