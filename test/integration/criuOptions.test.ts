@@ -21,7 +21,7 @@ import {
 } from '../../src/core/index.js';
 import { removeWithHolder } from '../../src/core/restore/holder.js';
 import { OPTIONS_FILE } from '../../src/core/criu/optionsFile.js';
-import { readRuncConf, RUNC_CONF } from '../../src/core/criu/runcConf.js';
+import { readRuncConf, RUNC_CONF, withRuncConf } from '../../src/core/criu/runcConf.js';
 import { APPS_IMAGE, clientCountAtLeast, execIn, hasAppsImage, readClientCount, readClientError, redisCli, startApp, waitForApp } from './apps.js';
 import { assertContinues } from './continuity.js';
 import { hostA, hostC, isRunning, removeContainer, uniqueName, waitFor } from './helpers.js';
@@ -96,6 +96,24 @@ for (const [label, host] of [['host A (Docker 20.10)', a], ['host C (Docker 28.5
       assert.match(err.message, /"Keep established TCP connections" \(--tcp-established/, 'Cryo says what to do');
       assert.ok(await isRunning(host, id));
       await goesPast(host, id, '/client.count', await readClientCount(host, id));
+    });
+
+    test('a dump waits while a restore has runc.conf changed: it never takes options it does not record', async () => {
+      if (host !== a) return; // the lock and the file are the machine's: one host shows it
+      let settled = false;
+      const err = await withRuncConf(host, { tcpEstablished: true }, async () => {
+        const pending = checkpointContainer(host, id, { name: 'during-change', leaveRunning: true, engine: 'runc' }).finally(() => (settled = true));
+        await new Promise((r) => setTimeout(r, 1500));
+        assert.equal(settled, false, 'the dump must wait for the change to be put back');
+        return pending;
+      }).then(
+        () => assert.fail('after the change is put back, the dump has no tcp-established and must be refused'),
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof CheckpointFailedError, String(err));
+      assert.match(err.message, /Connected TCP socket/);
+      await assertUserConfIntact('after the dump that waited');
+      assert.ok(await isRunning(host, id));
     });
 
     test('the docker engine is refused before any freeze, offering the runc engine', async () => {

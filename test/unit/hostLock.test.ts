@@ -82,3 +82,17 @@ test('withHostLock releases on failure; keys are validated', async () => {
   await (await acquireHostLock(host, 'k6', { waitMs: 0 })).release();
   await assert.rejects(acquireHostLock(host, '../etc/passwd'), /Invalid host lock key/);
 });
+
+test('shared holders run together; an exclusive one waits for them, and they for it', async () => {
+  const s1 = await acquireHostLock(host, 'k7', { shared: true, waitMs: 0 });
+  const s2 = await acquireHostLock(host, 'k7', { shared: true, waitMs: 0 });
+  await assert.rejects(acquireHostLock(host, 'k7', { waitMs: 0 }), HostLockTimeoutError, 'no exclusive holder beside shared ones');
+  await s1.release();
+  await s2.release();
+  const x = await acquireHostLock(host, 'k7', { waitMs: 0 });
+  try {
+    await assert.rejects(acquireHostLock(host, 'k7', { shared: true, waitMs: 0 }), HostLockTimeoutError, 'no shared holder beside an exclusive one');
+  } finally {
+    await x.release();
+  }
+});

@@ -1,7 +1,7 @@
 import { abortError } from '../exec/localRunner.js';
 import { runChecked, type StreamingCommand } from '../exec/runner.js';
 import type { DockerHost } from '../host/dockerHost.js';
-import { acquireHostLock, HostLockTimeoutError, lockDir } from '../host/hostLock.js';
+import { acquireHostLock, HostLockTimeoutError, lockDir, type HostLock } from '../host/hostLock.js';
 import { criuConfLines, describeCriuOptions, hasCriuOptions, type CriuOptions } from './options.js';
 
 /**
@@ -51,6 +51,18 @@ export function criuConfigFileOf(inspect: { HostConfig?: unknown }): string | nu
   const value = annotations?.['org.criu.config'];
   if (value === undefined) return RUNC_CONF;
   return value === '' ? null : value;
+}
+
+/**
+ * runc hands CRIU the same file on a dump: while a restore has added its options there, a
+ * dump would take them without Cryo recording them, and its own restore would then lack
+ * them. Dumps hold the file's lock shared (they run together) and so wait out a change.
+ * Undefined when the container reads a config file of its own (or none).
+ */
+export async function holdRuncConfForDump(host: DockerHost, inspect: { HostConfig?: unknown }, signal?: AbortSignal): Promise<HostLock | undefined> {
+  if (criuConfigFileOf(inspect) !== RUNC_CONF) return undefined;
+  // A restore of a large checkpoint holds the change for minutes: wait that long, not the default minute.
+  return acquireHostLock(host, RUNC_CONF_LOCK, { shared: true, waitMs: 10 * 60_000, holder: `checkpoint (dump) pid ${process.pid}`, ...(signal ? { signal } : {}) });
 }
 
 /** Cryo's block as appended to the user's file (a leading newline: their last line may lack one). */

@@ -30,6 +30,8 @@ export interface HostLockOptions {
   waitMs?: number;
   /** Who holds it, shown to whoever waits for it (default: pid and process title). */
   holder?: string;
+  /** Shared (flock -s): any number of shared holders together, none while an exclusive one holds it. */
+  shared?: boolean;
 }
 
 export class HostLockTimeoutError extends Error {
@@ -64,7 +66,8 @@ export async function acquireHostLock(host: DockerHost, key: string, opts: HostL
   const wait = waitMs <= 0 ? ['-n'] : ['-w', (waitMs / 1000).toFixed(3)];
   // The signal only cancels the wait: once held, the lock lives until release(), so that a
   // cancelled operation can still put things back under it.
-  const proc = host.runner.spawnStream(['flock', '-E', String(CONFLICT_EXIT), ...wait, path, 'tee', holderPath], { privileged: true });
+  const mode = opts.shared ? ['-s'] : [];
+  const proc = host.runner.spawnStream(['flock', '-E', String(CONFLICT_EXIT), ...mode, ...wait, path, 'tee', holderPath], { privileged: true });
   const onAbort = () => {
     proc.stdin.end(); // if flock still gets the lock, tee ends at once (and so does a sudo'd flock)
     proc.kill();

@@ -1,7 +1,7 @@
 import { criuOptionsRefusal, withCriuOptionsRemedy } from '../criu/engineSupport.js';
 import { normalizeCriuOptions, type CriuOptions } from '../criu/options.js';
 import { writeCheckpointOptions } from '../criu/optionsFile.js';
-import { recoverStaleRuncConf } from '../criu/runcConf.js';
+import { holdRuncConfForDump, recoverStaleRuncConf } from '../criu/runcConf.js';
 import { listCheckpoints } from '../docker/checkpointApi.js';
 import { dockerEngine } from '../engines/dockerEngine.js';
 import { dockerCheckpointDir, type CheckpointEngine, type EngineCheckpointRequest } from '../engines/engine.js';
@@ -133,21 +133,26 @@ async function checkpointUnlocked(host: DockerHost, ref: string, opts: Checkpoin
     const cost = host.history.expectedMs(engineId, memoryBytes);
     const result = await host.scheduler.run(
       cost,
-      () => {
+      async () => {
+        const conf = await holdRuncConfForDump(host, c.inspect, opts.signal);
         t0 = performance.now();
         opts.onPhase?.(`Checkpointing with the ${engineId} engine`);
-        return ENGINES[engineId].checkpoint(ctx, {
-          containerId: c.id,
-          name: opts.name,
-          leaveRunning: opts.leaveRunning,
-          watchdog,
-          ...(criu ? { criu } : {}),
-          ...(opts.signal ? { signal: opts.signal } : {}),
-          ...(preDump ? { preDump } : {}),
-          ...(opts.onPreDumpRound ? { onPreDumpRound: opts.onPreDumpRound } : {}),
-          ...(opts.onFinalDump ? { onFinalDump: opts.onFinalDump } : {}),
-          ...(opts.finishWith ? { finishWith: opts.finishWith } : {}),
-        });
+        try {
+          return await ENGINES[engineId].checkpoint(ctx, {
+            containerId: c.id,
+            name: opts.name,
+            leaveRunning: opts.leaveRunning,
+            watchdog,
+            ...(criu ? { criu } : {}),
+            ...(opts.signal ? { signal: opts.signal } : {}),
+            ...(preDump ? { preDump } : {}),
+            ...(opts.onPreDumpRound ? { onPreDumpRound: opts.onPreDumpRound } : {}),
+            ...(opts.onFinalDump ? { onFinalDump: opts.onFinalDump } : {}),
+            ...(opts.finishWith ? { finishWith: opts.finishWith } : {}),
+          });
+        } finally {
+          await conf?.release();
+        }
       },
       opts.signal,
     );
