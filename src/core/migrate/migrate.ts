@@ -237,6 +237,8 @@ async function migrateUnlocked(source: DockerHost, target: DockerHost, ref: stri
       return restoreContainer(target, tid, checkpointName, { tags: { migration: rec.id } });
     });
     rec.downtimeMs = performance.now() - (frozenAt ?? performance.now());
+    // Past the start of the restore a cancel is not acted on (undoing a restored target costs more downtime): say so.
+    if (opts.signal?.aborted) rec.warnings.push(`Cancel came during the restore on ${target.name}: too late to stop it; the migration completed.`);
   } catch (err) {
     return fail(err, await rollBackAll(err));
   } finally {
