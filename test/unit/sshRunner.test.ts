@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { SshError } from '../../src/core/ssh/errors.js';
 import { connectSshDocker } from '../../src/core/ssh/sshDocker.js';
-import { SshRunner } from '../../src/core/ssh/sshRunner.js';
+import { SSH_LIMITS, SshRunner } from '../../src/core/ssh/sshRunner.js';
 import type { SshTarget } from '../../src/core/ssh/target.js';
 
 /**
@@ -167,6 +167,27 @@ test('abort kills the process; a timeout answers 124', async () => {
     assert.ok(Date.now() - t0 < 5_000);
     assert.equal(r.connection.activeProcesses, 0);
   } finally {
+    await r.dispose();
+  }
+});
+
+test('a command without a timeout gets the default one (a hung host never waits forever); 0 means none', async () => {
+  const r = runner('localhost');
+  const saved = SSH_LIMITS.commandMs;
+  SSH_LIMITS.commandMs = 300;
+  try {
+    const t0 = Date.now();
+    const res = await r.run(['sleep', '10']);
+    assert.equal(res.exitCode, 124);
+    assert.match(res.stderr, /timed out after 300 ms on .*sleep did not finish/);
+    assert.ok(Date.now() - t0 < 5_000);
+    const own = await r.run(['sh', '-c', 'sleep 0.6; echo done'], { timeoutMs: 5_000 });
+    assert.equal(own.exitCode, 0, 'a caller\'s own limit wins over the default');
+    assert.equal(own.stdout.trim(), 'done');
+    const none = await r.run(['sh', '-c', 'sleep 0.6; echo done'], { timeoutMs: 0 });
+    assert.equal(none.exitCode, 0);
+  } finally {
+    SSH_LIMITS.commandMs = saved;
     await r.dispose();
   }
 });

@@ -1,5 +1,5 @@
 import { runcCheckpointFlags } from '../criu/options.js';
-import { runChecked, type CommandRunner } from '../exec/runner.js';
+import { LONG_COMMAND_MS, runChecked, type CommandRunner } from '../exec/runner.js';
 import { abortError } from '../exec/localRunner.js';
 import { parseStatsImage, type CriuDumpStats } from '../stats/criuStats.js';
 import { readCriuExplanation } from './criuLog.js';
@@ -50,7 +50,7 @@ export const runcEngine: CheckpointEngine = {
         if (index > 1) argv.push('--parent-path', `../pd${index - 1}`);
         argv.push(req.containerId);
         const t = performance.now();
-        const r = await guarded(req, () => ctx.runner.run(argv, { privileged: true }), (x) => x.exitCode !== 0);
+        const r = await guarded(req, () => ctx.runner.run(argv, { privileged: true, timeoutMs: LONG_COMMAND_MS }), (x) => x.exitCode !== 0);
         if (r.exitCode !== 0) await fail(`runc pre-dump round ${index} failed`, r.stderr || r.stdout, `${roundWork}/dump.log`);
         const criu = await readDumpStats(ctx.runner, `${roundWork}/stats-dump`);
         const round: PreDumpRound = { index, subdir, wallMs: performance.now() - t, ...(criu ? { criu } : {}) };
@@ -76,7 +76,7 @@ export const runcEngine: CheckpointEngine = {
     if (rounds.length && !full) argv.push('--parent-path', rounds[rounds.length - 1]!.subdir);
     if (req.leaveRunning) argv.push('--leave-running');
     argv.push(req.containerId);
-    const r = await guarded(req, () => ctx.runner.run(argv, { privileged: true }), (x) => x.exitCode !== 0);
+    const r = await guarded(req, () => ctx.runner.run(argv, { privileged: true, timeoutMs: LONG_COMMAND_MS }), (x) => x.exitCode !== 0);
     const logPath = `${work}/dump.log`;
     if (r.exitCode !== 0) await fail('runc checkpoint failed', r.stderr || r.stdout, logPath);
     // A full dump needs no round: left in the folder they would only lengthen every restore.

@@ -8,10 +8,14 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Bytes written to the command's stdin. */
   input?: string | Buffer;
+  /** Ends the command past this many ms (exit 124). Over ssh a default applies (SSH_LIMITS); 0 = none. */
   timeoutMs?: number;
   /** Run with root rights on the host (directly when already root, else `sudo -n`). */
   privileged?: boolean;
 }
+
+/** For commands that legitimately run long (a CRIU dump of a big container): still bounded. */
+export const LONG_COMMAND_MS = 60 * 60_000;
 
 export interface RunResult {
   stdout: string;

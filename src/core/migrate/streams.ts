@@ -1,4 +1,4 @@
-import { Transform, type Readable } from 'node:stream';
+import { Transform, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { abortError } from '../exec/localRunner.js';
 import type { CommandRunner, StreamingCommand } from '../exec/runner.js';
@@ -21,38 +21,105 @@ export class TransferError extends Error {
 }
 
 /**
+ * How long a transfer may go without moving a byte before it is cut (issue #9): a receiver
+ * that stopped reading, a hung ssh connection or a stuck tar otherwise keeps a migration,
+ * and the container frozen behind it, waiting forever. An IDLE limit, not a total one: a
+ * 50 GB volume is never cut for being long. Mutable so that tests can shorten it.
+ */
+export const TRANSFER_LIMITS = { idleMs: 60_000 };
+
+export interface PipeOptions {
+  signal?: AbortSignal;
+  /** What moves, for messages: "the checkpoint", "volume db-data"… */
+  what?: string;
+  /** Overrides TRANSFER_LIMITS.idleMs. */
+  idleMs?: number;
+}
+
+/**
  * Runs `from` on one host and `to` on another, piping stdout into stdin through this
- * process only (never to disk here). Throws if either side exits non-zero.
+ * process only (never to disk here). Throws if either side exits non-zero, or when no byte
+ * moved for the idle limit (both sides are then killed).
  */
 export async function pipeCommands(
   src: { runner: CommandRunner; argv: readonly string[] },
   dst: { runner: CommandRunner; argv: readonly string[] },
-  signal?: AbortSignal,
+  signalOrOptions?: AbortSignal | PipeOptions,
 ): Promise<number> {
+  const opts: PipeOptions = signalOrOptions instanceof AbortSignal ? { signal: signalOrOptions } : (signalOrOptions ?? {});
+  const signal = opts.signal;
   const a: StreamingCommand = src.runner.spawnStream(src.argv, { privileged: true });
   const b: StreamingCommand = dst.runner.spawnStream(dst.argv, { privileged: true });
   let bytes = 0;
-  const onAbort = () => {
+  const kill = () => {
     a.kill();
     b.kill();
   };
-  signal?.addEventListener('abort', onAbort, { once: true });
+  signal?.addEventListener('abort', kill, { once: true });
+  const idle = watchIdle(opts.idleMs ?? TRANSFER_LIMITS.idleMs, () => {
+    kill();
+    // Backpressure tells which side hangs: bytes waiting to be written mean the receiver stopped reading.
+    const receiverStuck = (b.stdin as Partial<Writable>).writableNeedDrain === true;
+    const stuck = receiverStuck ? `the receiving side on ${dst.runner.where} stopped reading` : `nothing came from the sending side on ${src.runner.where}`;
+    return new TransferError(
+      `${opts.what ?? 'the transfer'} from ${src.runner.where} to ${dst.runner.where} stalled: no byte moved for ${Math.round(idle.limitMs / 1000)} s after ${bytes} bytes (${stuck}); ` +
+        'cut so that the container is not left frozen. Check the hosts (disk, load, the ssh connection) and retry.',
+    );
+  });
   try {
-    await pipeline(a.stdout, countBytes((n) => (bytes += n)), b.stdin).catch((e: Error) => {
-      a.kill();
-      b.kill();
-      throw new TransferError(`transfer broke: ${e.message}`);
+    await pipeline(a.stdout, countBytes((n) => {
+      bytes += n;
+      idle.touch();
+    }), b.stdin).catch((e: Error) => {
+      kill();
+      throw idle.error ?? new TransferError(`transfer broke: ${e.message}`);
     });
     const [ra, rb] = await Promise.all([a.done, b.done]);
     if (signal?.aborted) throw Object.assign(new Error('Cancelled'), { name: 'AbortError' });
+    if (idle.error) throw idle.error;
     if (ra.exitCode !== 0) throw new TransferError(`sending side failed on ${src.runner.where} (exit ${ra.exitCode}): ${ra.stderr.trim()}`);
     if (rb.exitCode !== 0) throw new TransferError(`receiving side failed on ${dst.runner.where} (exit ${rb.exitCode}): ${rb.stderr.trim()}`);
     return bytes;
   } finally {
-    signal?.removeEventListener('abort', onAbort);
+    idle.stop();
+    signal?.removeEventListener('abort', kill);
   }
 }
 
+export interface IdleWatch {
+  readonly limitMs: number;
+  /** Set once the limit passed (what onIdle returned). */
+  readonly error: Error | undefined;
+  /** Something moved: the clock starts again. */
+  touch(): void;
+  stop(): void;
+}
+
+/**
+ * Calls onIdle (once) when touch() was not called for limitMs; a pure timer, so that the
+ * logic is testable with fake streams. Checks at a quarter of the limit rather than
+ * re-arming a timer per chunk (a transfer moves thousands of chunks a second).
+ */
+export function watchIdle(limitMs: number, onIdle: () => Error, now: () => number = Date.now): IdleWatch {
+  let last = now();
+  let error: Error | undefined;
+  const timer = setInterval(() => {
+    if (error || now() - last < limitMs) return;
+    clearInterval(timer);
+    error = onIdle();
+  }, Math.max(10, Math.floor(limitMs / 4)));
+  timer.unref?.();
+  return {
+    limitMs,
+    get error() {
+      return error;
+    },
+    touch: () => {
+      last = now();
+    },
+    stop: () => clearInterval(timer),
+  };
+}
 
 /**
  * Streams `from` (an HTTP response from one daemon: an archive, a saved image) into `consume`

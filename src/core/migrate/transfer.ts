@@ -132,7 +132,7 @@ export async function transferCheckpoint(
   const sub = part.subdir ? `/${part.subdir}` : '';
   const from = `${s.dockerRootDir}/containers/${sourceId}/checkpoints/${name}${sub}`;
   const to = `${t.dockerRootDir}/containers/${targetId}/checkpoints/${name}${sub}`;
-  const bytes = await pipeCommands({ runner: source.runner, argv: sendArgv(c, from, part.finalOnly) }, { runner: target.runner, argv: receiveArgv(c, to) }, signal);
+  const bytes = await pipeCommands({ runner: source.runner, argv: sendArgv(c, from, part.finalOnly) }, { runner: target.runner, argv: receiveArgv(c, to) }, { ...(signal ? { signal } : {}), what: `the checkpoint ${name}${sub}` });
   return { bytes, codec: c };
 }
 

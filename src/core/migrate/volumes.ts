@@ -122,7 +122,7 @@ export async function copyVolumes(source: DockerHost, target: DockerHost, copy: 
     bytes.set(v.name, await pipeCommands(
       { runner: source.runner, argv: volumeSendArgv(codec, v.mountpoint, copy.snapshots.get(v.name)!) },
       { runner: target.runner, argv: volumeReceiveArgv(codec, copy.targetMountpoints.get(v.name)!) },
-      signal,
+      { ...(signal ? { signal } : {}), what: `volume ${v.name}` },
     ));
   }
   return bytes;

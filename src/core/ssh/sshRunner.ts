@@ -11,6 +11,14 @@ import type { SshOptions, SshTarget } from './target.js';
 const STDERR_LIMIT = 64 * 1024;
 
 /**
+ * The limit on a remote command whose caller gave none (issue #9): a hung host or a command
+ * stuck on I/O must not keep an operation, and a frozen container behind it, waiting forever.
+ * Generous; commands that legitimately run long (a dump, a big copy) pass their own
+ * (LONG_COMMAND_MS). Mutable for tests. Streams (spawnStream) are bounded by their consumer's idle limit instead.
+ */
+export const SSH_LIMITS = { commandMs: 120_000 };
+
+/**
  * Runs argv on a remote host through the system OpenSSH client (so ~/.ssh/config,
  * agents, ProxyJump and known_hosts all apply), over one shared connection.
  * Every argument is shell-quoted for the remote shell (see quote.ts).
@@ -111,11 +119,12 @@ export class SshRunner implements CommandRunner {
   private async exec(argv: readonly string[], options: RunOptions): Promise<{ stdout: Buffer; stderr: string; exitCode: number }> {
     if (options.signal?.aborted) throw abortError();
     // The timeout covers waiting for the connection and a session slot too.
+    const timeoutMs = options.timeoutMs ?? SSH_LIMITS.commandMs;
     const timeout = new AbortController();
-    const timer = options.timeoutMs ? setTimeout(() => timeout.abort(), options.timeoutMs) : undefined;
+    const timer = timeoutMs > 0 ? setTimeout(() => timeout.abort(), timeoutMs) : undefined;
     const signal = options.signal ? AbortSignal.any([options.signal, timeout.signal]) : timeout.signal;
     const timedOut = () => timeout.signal.aborted && !options.signal?.aborted;
-    const timedOutResult = () => ({ stdout: Buffer.alloc(0), stderr: `timed out after ${options.timeoutMs} ms on ${this.where}`, exitCode: 124 });
+    const timedOutResult = () => ({ stdout: Buffer.alloc(0), stderr: `timed out after ${timeoutMs} ms on ${this.where}: ${argv[0] ?? '?'} did not finish (the host may be hung or overloaded)`, exitCode: 124 });
     try {
       let child: ChildProcess;
       try {
