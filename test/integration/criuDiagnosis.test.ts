@@ -1,24 +1,18 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import { CheckpointFailedError, checkpointContainer, DockerHost } from '../../src/core/index.js';
-import { acquireHostLock, type HostLock } from '../../src/core/host/hostLock.js';
 import { isRunning, removeContainer, uniqueName } from './helpers.js';
 
 /**
  * A failed dump names its decisive cause and the option that fixes it, on real containers
  * with CRIU 4.2.1 (host A): a flock, a loopback TCP connection. The container keeps running
- * and no checkpoint is left. runc reads /etc/criu/runc.conf on every dump, and Cryo's restore
- * may put options there for a while: the test holds that file's host lock so none are set.
+ * and no checkpoint is left. (runc reads /etc/criu/runc.conf on every dump, and a restore may
+ * add options there for a while: checkpointContainer itself waits that out.)
  */
 const host = DockerHost.local();
 const made: string[] = [];
-let lock: HostLock;
-before(async () => {
-  lock = await acquireHostLock(host, 'runc-conf', { waitMs: 120_000, holder: 'criuDiagnosis test' });
-});
 after(async () => {
   await Promise.all(made.map((id) => removeContainer(host, id)));
-  await lock?.release();
   await host.dispose();
 });
 
