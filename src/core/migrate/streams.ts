@@ -77,13 +77,19 @@ export async function pipeCommands(
     const [ra, rb] = await Promise.all([a.done, b.done]);
     if (signal?.aborted) throw Object.assign(new Error('Cancelled'), { name: 'AbortError' });
     if (idle.error) throw idle.error;
-    if (ra.exitCode !== 0) throw new TransferError(`sending side failed on ${src.runner.where} (exit ${ra.exitCode}): ${ra.stderr.trim()}`);
-    if (rb.exitCode !== 0) throw new TransferError(`receiving side failed on ${dst.runner.where} (exit ${rb.exitCode}): ${rb.stderr.trim()}`);
+    if (ra.exitCode !== 0) throw new TransferError(`sending side failed on ${src.runner.where} (exit ${ra.exitCode}): ${why(ra)}`);
+    if (rb.exitCode !== 0) throw new TransferError(`receiving side failed on ${dst.runner.where} (exit ${rb.exitCode}): ${why(rb)}`);
     return bytes;
   } finally {
     idle.stop();
     signal?.removeEventListener('abort', kill);
   }
+}
+
+/** ssh's 255 with nothing said: its connection died under the command (a cut master, a dropped network). */
+function why(r: { exitCode: number; stderr: string }): string {
+  const text = r.stderr.trim();
+  return text || (r.exitCode === 255 ? 'the ssh connection was lost mid-transfer' : 'no message');
 }
 
 export interface IdleWatch {
