@@ -101,12 +101,15 @@ for (const [label, host] of [['host A (Docker 20.10)', a], ['host C (Docker 28.5
     test('a dump waits while a restore has runc.conf changed: it never takes options it does not record', async () => {
       if (host !== a) return; // the lock and the file are the machine's: one host shows it
       let settled = false;
-      const err = await withRuncConf(host, { tcpEstablished: true }, async () => {
+      // Wrapped, not returned: the change is put back only when this callback ends, and the dump waits for that.
+      const { pending } = await withRuncConf(host, { tcpEstablished: true }, async () => {
         const pending = checkpointContainer(host, id, { name: 'during-change', leaveRunning: true, engine: 'runc' }).finally(() => (settled = true));
+        pending.catch(() => undefined); // judged below, once the change is put back
         await new Promise((r) => setTimeout(r, 1500));
         assert.equal(settled, false, 'the dump must wait for the change to be put back');
-        return pending;
-      }).then(
+        return { pending };
+      });
+      const err = await pending.then(
         () => assert.fail('after the change is put back, the dump has no tcp-established and must be refused'),
         (e: unknown) => e,
       );
