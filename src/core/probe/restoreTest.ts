@@ -14,7 +14,7 @@ import type { RestoreTest } from './stackKnowledge.js';
  */
 export const PROBE_LABEL = 'org.cryo.probe';
 export const PROBE_LABEL_VALUE = 'restore-in-place';
-const STEP_TIMEOUT_MS = 30_000;
+const STEP_TIMEOUT_MS = 90_000; // a step takes ~13 s on the TCG VM when quiet, over 30 s under load
 /** A probe container older than this is a leftover of a crashed probe, not a concurrent one. */
 const STALE_MS = 10 * 60_000;
 
