@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { DockerHost, migrateContainer, MigrationFailedError, type MigrationPhase, type SshOptions } from '../../src/core/index.js';
-import { isRunning, readCount, removeContainer, runContainer, uniqueName, waitFor } from './helpers.js';
+import { DockerHost, migrateContainer, MigrationFailedError, type MigrationPhase } from '../../src/core/index.js';
+import { hostB, isRunning, readCount, removeContainer, runContainer, uniqueName, waitFor } from './helpers.js';
 import { assertContinues } from './continuity.js';
 
 /**
@@ -11,15 +11,13 @@ import { assertContinues } from './continuity.js';
  * once the restore on B has begun is too late to stop it: the migration completes (one
  * instance, on B) and says so.
  */
-const SSH_DIR = '/var/lib/cryo/host-b/ssh';
-const OPTIONS: SshOptions = { identityFile: `${SSH_DIR}/id_ed25519`, knownHostsFile: `${SSH_DIR}/known_hosts` };
 const a = DockerHost.local('local');
 let b: DockerHost;
 const made: [() => DockerHost, string][] = [];
 const images: string[] = [];
 
 before(async () => {
-  b = DockerHost.ssh('host-b', 'ssh://root@127.0.0.1:2222', OPTIONS);
+  b = hostB();
   assert.ok((await b.capabilities()).engines.runc.ok, 'host B over ssh must work');
 });
 

@@ -4,22 +4,20 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { DockerHost, migrateContainer, MigrationFailedError, SshRunner, type MigrationPhase, ResultsStore, type MigrationRecord, type SshOptions } from '../../src/core/index.js';
-import { isRunning, readCount, removeContainer, runContainer, sleep, uniqueName, waitFor } from './helpers.js';
+import { DockerHost, migrateContainer, MigrationFailedError, SshRunner, type MigrationPhase, ResultsStore, type MigrationRecord } from '../../src/core/index.js';
+import { hostB, isRunning, readCount, removeContainer, runContainer, sleep, uniqueName, waitFor } from './helpers.js';
 import { assertContinues } from './continuity.js';
 
 /**
  * Migration faults after the freeze (issue #9), host A -> host B over real SSH: each case ends
  * with the container running exactly once and the error saying what became of both sides.
  */
-const SSH_DIR = '/var/lib/cryo/host-b/ssh';
-const OPTIONS: SshOptions = { identityFile: `${SSH_DIR}/id_ed25519`, knownHostsFile: `${SSH_DIR}/known_hosts` };
 const a = DockerHost.local('local');
 let b: DockerHost;
 const made: [() => DockerHost, string][] = [];
 
 before(async () => {
-  b = DockerHost.ssh('host-b', 'ssh://root@127.0.0.1:2222', OPTIONS);
+  b = hostB();
   assert.ok((await b.capabilities()).engines.runc.ok, 'host B over ssh must work');
 });
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
 import { after, before, test } from 'node:test';
-import { DockerHost, migrateContainer, MigrationFailedError, SshRunner, type SshOptions } from '../../src/core/index.js';
-import { isRunning, readCount, removeContainer, runContainer, uniqueName, waitFor } from './helpers.js';
+import { DockerHost, migrateContainer, MigrationFailedError, SshRunner } from '../../src/core/index.js';
+import { hostB, isRunning, readCount, removeContainer, runContainer, uniqueName, waitFor } from './helpers.js';
 import { assertContinues } from './continuity.js';
 
 /**
@@ -11,14 +11,12 @@ import { assertContinues } from './continuity.js';
  * reports the phase. Afterwards one instance runs: the source (counter continuing, nothing left
  * on B) when the migration failed, or the target when the reconnection carried it through.
  */
-const SSH_DIR = '/var/lib/cryo/host-b/ssh';
-const OPTIONS: SshOptions = { identityFile: `${SSH_DIR}/id_ed25519`, knownHostsFile: `${SSH_DIR}/known_hosts` };
 const a = DockerHost.local('local');
 let b: DockerHost;
 const made: [() => DockerHost, string][] = [];
 
 before(async () => {
-  b = DockerHost.ssh('host-b', 'ssh://root@127.0.0.1:2222', OPTIONS);
+  b = hostB();
   assert.ok((await b.capabilities()).engines.runc.ok, 'host B over ssh must work');
 });
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { execa, type ResultPromise } from 'execa';
 import { after, before, test } from 'node:test';
-import { DockerHost, migrateContainer, MigrationFailedError, type MigrationPhase, type SshOptions } from '../../src/core/index.js';
+import { DockerHost, migrateContainer, MigrationFailedError, type MigrationPhase } from '../../src/core/index.js';
 import { TRANSFER_LIMITS } from '../../src/core/migrate/streams.js';
-import { isRunning, readCount, removeContainer, runContainer, uniqueName, waitFor } from './helpers.js';
+import { hostB, isRunning, readCount, removeContainer, runContainer, uniqueName, waitFor } from './helpers.js';
 import { assertContinues } from './continuity.js';
 
 /**
@@ -12,8 +12,6 @@ import { assertContinues } from './continuity.js';
  * this machine, so they are visible here), and the migration must fail within the idle limit,
  * saying which host and phase, and bring the source back running with its counter continuing.
  */
-const SSH_DIR = '/var/lib/cryo/host-b/ssh';
-const OPTIONS: SshOptions = { identityFile: `${SSH_DIR}/id_ed25519`, knownHostsFile: `${SSH_DIR}/known_hosts` };
 const IDLE_MS = 4_000;
 const a = DockerHost.local('local');
 let b: DockerHost;
@@ -21,7 +19,7 @@ const made: [() => DockerHost, string][] = [];
 const savedIdle = TRANSFER_LIMITS.idleMs;
 
 before(async () => {
-  b = DockerHost.ssh('host-b', 'ssh://root@127.0.0.1:2222', OPTIONS);
+  b = hostB();
   assert.ok((await b.capabilities()).engines.runc.ok, 'host B over ssh must work');
   TRANSFER_LIMITS.idleMs = IDLE_MS;
 });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
 import { after, before, test } from 'node:test';
-import { DockerHost, migrateContainer, MigrationFailedError, planVolumes, type SshOptions } from '../../src/core/index.js';
-import { isRunning, readFile, removeContainer, sleep, uniqueName, waitFor } from './helpers.js';
+import { DockerHost, migrateContainer, MigrationFailedError, planVolumes } from '../../src/core/index.js';
+import { hostB, isRunning, readFile, removeContainer, sleep, uniqueName, waitFor } from './helpers.js';
 import { assertContinues } from './continuity.js';
 import { hasAppsImage, seedApp, startApp, verifyApp, waitForApp } from './apps.js';
 
@@ -11,8 +11,6 @@ import { hasAppsImage, seedApp, startApp, verifyApp, waitForApp } from './apps.j
  * volume mounted on /root, a path the image has (so `docker diff` never lists it: before, such
  * a volume did not travel at all).
  */
-const SSH_DIR = '/var/lib/cryo/host-b/ssh';
-const OPTIONS: SshOptions = { identityFile: `${SSH_DIR}/id_ed25519`, knownHostsFile: `${SSH_DIR}/known_hosts` };
 const a = DockerHost.local('local');
 let b: DockerHost;
 const made: [() => DockerHost, string][] = [];
@@ -27,7 +25,7 @@ const SCRIPT = [
 ].join('; ');
 
 before(async () => {
-  b = DockerHost.ssh('host-b', 'ssh://root@127.0.0.1:2222', OPTIONS);
+  b = hostB();
   assert.ok((await b.capabilities()).engines.runc.ok, 'host B over ssh must work');
 });
 

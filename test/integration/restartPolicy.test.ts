@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { execa } from 'execa';
-import { checkpointContainer, DockerHost, LocalRunner, migrateContainer, MigrationFailedError, restoreContainer, type SshOptions } from '../../src/core/index.js';
+import { checkpointContainer, DockerHost, LocalRunner, migrateContainer, MigrationFailedError, restoreContainer } from '../../src/core/index.js';
 import { connectDocker, parseEndpoint } from '../../src/core/docker/connect.js';
-import { isRunning, readCount, removeContainer, sleep, uniqueName, waitFor } from './helpers.js';
+import { hostB, isRunning, readCount, removeContainer, sleep, uniqueName, waitFor } from './helpers.js';
 import { assertContinues } from './continuity.js';
 
 /**
@@ -16,14 +16,12 @@ const POLICIES = [{ Name: 'always' }, { Name: 'unless-stopped' }, { Name: 'on-fa
 const a = DockerHost.local('local');
 const C_SOCK = 'unix:///run/docker-c.sock';
 const c = new DockerHost('host-c', C_SOCK, connectDocker(parseEndpoint(C_SOCK)), new LocalRunner());
-const SSH_DIR = '/var/lib/cryo/host-b/ssh';
-const OPTIONS: SshOptions = { identityFile: `${SSH_DIR}/id_ed25519`, knownHostsFile: `${SSH_DIR}/known_hosts` };
 let b: DockerHost;
 let cUp = false;
 const made: [() => DockerHost, string][] = [];
 
 before(async () => {
-  b = DockerHost.ssh('host-b', 'ssh://root@127.0.0.1:2222', OPTIONS);
+  b = hostB();
   cUp = (await c.capabilities()).engines.runc.ok;
 });
 
