@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import { execa } from 'execa';
 import {
   checkpointContainer,
@@ -10,30 +7,22 @@ import {
   deleteCheckpoint,
   DockerHost,
   restoreContainer,
-  ResultsStore,
   startPeriodic,
   withContainerLock,
   type CheckpointRecord,
   type TickerEvent,
 } from '../../src/core/index.js';
-import { isRunning, readCount, removeContainer, runContainer, sleep, uniqueName, waitFor } from './helpers.js';
+import { isRunning, readCount, removeContainer, runContainer, sleep, uniqueName, waitFor, tempResultsStore } from './helpers.js';
 
 /**
  * Two operations on one container at once (fault suite): the second waits its turn or is
  * refused with who holds the container, never both at once; across processes too (the CLI).
  */
 const host = DockerHost.local();
-let storeDir: string;
-let store: ResultsStore;
+const store = tempResultsStore();
 
 before(async () => {
-  storeDir = await mkdtemp(join(tmpdir(), 'cryo-it-'));
-  store = new ResultsStore(join(storeDir, 'results.jsonl'));
   await host.capabilities();
-});
-
-after(async () => {
-  await rm(storeDir, { recursive: true, force: true });
 });
 
 /** Holds the container's lock as a migration would, until release() is called. */

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { checkpointContainer, DockerHost, FrozenLimitError, ResultsStore, type CheckpointRecord, type EngineId } from '../../src/core/index.js';
+import { readFile } from 'node:fs/promises';
+import { before, describe, test } from 'node:test';
+import { checkpointContainer, DockerHost, FrozenLimitError, type CheckpointRecord, type EngineId } from '../../src/core/index.js';
 import { checkpointProcesses, freezerPath, freezerState, signalCriuOf } from './faultHelpers.js';
-import { readCount, removeContainer, runContainer, sleep, uniqueName, waitFor } from './helpers.js';
+import { readCount, removeContainer, runContainer, sleep, uniqueName, waitFor, tempResultsStore } from './helpers.js';
 
 /**
  * The fault suite's CRIU cases, on host A with real CRIU: a CRIU that hangs (SIGSTOP) and
@@ -15,17 +13,10 @@ import { readCount, removeContainer, runContainer, sleep, uniqueName, waitFor } 
  * that says what happened. Figures go to stdout (docs/reliability.md quotes them).
  */
 const host = DockerHost.local();
-let storeDir: string;
-let store: ResultsStore;
+const store = tempResultsStore();
 
 before(async () => {
-  storeDir = await mkdtemp(join(tmpdir(), 'cryo-it-'));
-  store = new ResultsStore(join(storeDir, 'results.jsonl'));
   await host.capabilities();
-});
-
-after(async () => {
-  await rm(storeDir, { recursive: true, force: true });
 });
 
 async function counting(id: string): Promise<{ before: number; after: number }> {

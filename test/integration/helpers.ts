@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after } from 'node:test';
 import { execa } from 'execa';
-import { DockerHost, removeWithHolder, type SshOptions } from '../../src/core/index.js';
+import { DockerHost, removeWithHolder, ResultsStore, type SshOptions } from '../../src/core/index.js';
 
 /** The hosts scripts/provision/ makes on this machine. */
 export const HOST_A_ENDPOINT = 'unix:///var/run/docker.sock'; // Docker 20.10
@@ -91,4 +95,11 @@ export async function isRunning(host: DockerHost, id: string): Promise<boolean> 
 export async function ctrdLeftovers(): Promise<string[]> {
   const r = await execa('find', ['/tmp', '-mindepth', '1', '-maxdepth', '1', '-name', 'ctrd-checkpoint*'], { reject: false });
   return String(r.stdout).split('\n').filter(Boolean);
+}
+
+/** A results file in a temp folder of the calling test file's own, removed after its tests. */
+export function tempResultsStore(prefix = 'cryo-it-'): ResultsStore {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  return new ResultsStore(join(dir, 'results.jsonl'));
 }
