@@ -243,7 +243,9 @@ async function migrateUnlocked(source: DockerHost, target: DockerHost, ref: stri
     // Past the start of the restore a cancel is not acted on (undoing a restored target costs more downtime): say so.
     if (opts.signal?.aborted) rec.warnings.push(`Cancel came during the restore on ${target.name}: too late to stop it; the migration completed.`);
   } catch (err) {
-    return fail(err, await rollBackAll(err));
+    // `return await`: a bare `return fail(…)` leaves its rejected promise unhandled while the
+    // finally below awaits (seen as an unhandledRejection when a volume copy failed; fatal in a CLI).
+    return await fail(err, await rollBackAll(err));
   } finally {
     if (volumeCopy) await dropSnapshots(source, rec.id).catch(() => undefined);
   }
