@@ -31,6 +31,7 @@ export const BENCH_HOSTS: Record<string, HostSpec> = {
     endpoint: 'ssh://root@127.0.0.1:2222',
     options: { identityFile: `${HOST_B_SSH}/id_ed25519`, knownHostsFile: `${HOST_B_SSH}/known_hosts` },
   },
+  'host-c': { describe: 'daemon C, Docker 28 (scripts/provision/host-c.sh): restores recreate the container', endpoint: 'unix:///run/docker-c.sock' },
   vm: { describe: 'the stock-kernel VM (scripts/vm/start.sh), soft-dirty: pre-dump works', endpoint: 'ssh://cryo-vm', options: { sshConfigFile: VM_SSH_CONFIG }, maxSizeMb: VM_MAX_SIZE_MB },
   'vm-b': { describe: "the VM's daemon B (start.sh --with-daemon-b)", endpoint: 'ssh://cryo-vm-b', options: { sshConfigFile: VM_SSH_CONFIG }, maxSizeMb: VM_MAX_SIZE_MB },
 };
@@ -45,6 +46,7 @@ export function hostNamed(name: string): HostSpec {
 export function openHost(ctx: CliContext, name: string): DockerHost {
   const spec = hostNamed(name);
   if (!spec.endpoint) return ctx.host;
+  if (spec.endpoint.startsWith('unix://')) return DockerHost.local(name, spec.endpoint);
   return DockerHost.ssh(name, spec.endpoint, spec.options ?? {});
 }
 
@@ -66,10 +68,11 @@ export function checkSizesFit(hosts: readonly string[], sizesMb: readonly number
  */
 export function forceRemoveOn(ctx: CliContext, hostName: string, namePrefix: string): void {
   const spec = hostNamed(hostName);
-  if (!spec.endpoint) {
-    const ps = spawnSync(bench.DEFAULT_DOCKER_CLI, ['-H', ctx.host.endpoint, 'ps', '-aq', '--filter', `name=${namePrefix}`], { encoding: 'utf8', timeout: 15_000 });
+  if (!spec.endpoint || spec.endpoint.startsWith('unix://')) {
+    const endpoint = spec.endpoint ?? ctx.host.endpoint;
+    const ps = spawnSync(bench.DEFAULT_DOCKER_CLI, ['-H', endpoint, 'ps', '-aq', '--filter', `name=${namePrefix}`], { encoding: 'utf8', timeout: 15_000 });
     const ids = (ps.stdout ?? '').split('\n').filter(Boolean);
-    if (ids.length) spawnSync(bench.DEFAULT_DOCKER_CLI, ['-H', ctx.host.endpoint, 'rm', '-f', ...ids], { stdio: 'ignore', timeout: 60_000 });
+    if (ids.length) spawnSync(bench.DEFAULT_DOCKER_CLI, ['-H', endpoint, 'rm', '-f', ...ids], { stdio: 'ignore', timeout: 60_000 });
     return;
   }
   const ssh = bench.plainSshArgv(sshTarget(spec.endpoint), spec.options ?? {});

@@ -9,7 +9,7 @@ import { BENCH_PREDUMP_USAGE, benchPredumpCommand, parseBenchPredump, type Bench
  */
 export type MigrationBenchCommand = BenchMigrationCommand | BenchPredumpCommand | BenchChainCommand;
 
-export const MIGRATION_BENCH_USAGE = `Benchmarks across hosts (hosts by name: local, host-b, vm, vm-b):
+export const MIGRATION_BENCH_USAGE = `Benchmarks across hosts (hosts by name: local, host-b, host-c, vm, vm-b):
 ${BENCH_MIGRATION_USAGE}
 ${BENCH_PREDUMP_USAGE}
 ${BENCH_CHAIN_USAGE}`;

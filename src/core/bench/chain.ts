@@ -93,7 +93,9 @@ export async function runChainBench(host: DockerHost, opts: ChainBenchOptions = 
   const restores: RestoreRecord[] = [];
   const name = `${migrationBenchPrefix(runId, 'chain')}${sizeMb}mb-d${String(dirtyPct).replace('.', '_')}`;
   const t0 = performance.now();
-  const id = await startMemhog(host, name, sizeMb, dirtyPct, signal);
+  // let: a restore that recreates the container (Docker 28+) gives it a new id, followed below.
+  let id = await startMemhog(host, name, sizeMb, dirtyPct, signal);
+  const ids = new Set([id]);
   say(`${name} resident after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   try {
     for (let rep = 1; rep <= reps; rep++) {
@@ -121,14 +123,18 @@ export async function runChainBench(host: DockerHost, opts: ChainBenchOptions = 
           throw e;
         }
         restores.push(rs);
+        id = rs.containerId;
+        ids.add(id);
         say(`length ${n} rep ${rep}: chain ${cp.imageBytes !== undefined ? formatBytes(cp.imageBytes) : '?'}, frozen ${cp.criu ? (cp.criu.frozenTimeUs / 1e6).toFixed(2) : '?'} s, checkpoint ${(cp.wallMs / 1000).toFixed(2)} s, restore ${(rs.wallMs / 1000).toFixed(2)} s`);
         await deleteCheckpoint(host.docker.getContainer(id), cpName).catch(() => undefined);
         await host.runner.run(['rm', '-rf', '--', `${ctx.dockerRootDir}/containers/${id}/checkpoints/${cpName}`], { privileged: true, timeoutMs: 120_000 });
       }
     }
   } finally {
-    await removeContainer(host, id);
-    await removeWorkDirs(host, id);
+    for (const x of ids) {
+      await removeContainer(host, x);
+      await removeWorkDirs(host, x);
+    }
   }
   return { runId, facts, sizeMb, dirtyPct, checkpoints, restores };
 }

@@ -1,5 +1,6 @@
 import { abortError } from '../exec/localRunner.js';
 import type { DockerHost } from '../host/dockerHost.js';
+import { removeWithHolder } from '../restore/holder.js';
 
 export const MEMHOG_IMAGE = 'cryo-memhog:latest';
 
@@ -51,9 +52,9 @@ export function hasCounterLine(logs: Buffer | string): boolean {
   return /(^|[\x00-\x1f])\d+\n/.test(text);
 }
 
+/** Removes a benchmark container and, when a restore on Docker 28+ recreated it, its network holder. */
 export async function removeContainer(host: DockerHost, id: string): Promise<void> {
-  await host.docker
-    .getContainer(id)
-    .remove({ force: true })
-    .catch(() => undefined);
+  const inspect = await host.docker.getContainer(id).inspect().catch(() => undefined);
+  if (!inspect) return;
+  await removeWithHolder(host, inspect).catch(() => host.docker.getContainer(id).remove({ force: true }).catch(() => undefined));
 }

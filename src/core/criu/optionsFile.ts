@@ -18,12 +18,20 @@ interface OptionsFileContent {
   createdAt: string;
 }
 
-/** Writes the file when options are on (a checkpoint without it restores without options). */
-export async function writeCheckpointOptions(runner: CommandRunner, dir: string, criu: CriuOptions | undefined, engine: string): Promise<void> {
+/**
+ * Writes the file when options are on (a checkpoint without it restores without options),
+ * making the folder first: it is written BEFORE the dump, into the folder the dump will fill
+ * (runc and CRIU write into an existing folder), so a Cryo that dies between the dump and its
+ * record still leaves a checkpoint that restores with its options. Returns whether it wrote:
+ * the caller then owns the folder and removes it if the dump fails.
+ */
+export async function writeCheckpointOptions(runner: CommandRunner, dir: string, criu: CriuOptions | undefined, engine: string): Promise<boolean> {
   const on = normalizeCriuOptions(criu);
-  if (!on) return;
+  if (!on) return false;
   const content: OptionsFileContent = { about: 'CRIU options of this checkpoint, written by Cryo; its restore uses them', criu: on, engine, createdAt: new Date().toISOString() };
+  await runChecked(runner, ['mkdir', '-p', '--', dir], { privileged: true, timeoutMs: 15_000 });
   await runChecked(runner, ['tee', '--', `${dir}/${OPTIONS_FILE}`], { privileged: true, input: `${JSON.stringify(content, null, 1)}\n`, timeoutMs: 15_000 });
+  return true;
 }
 
 /** The options recorded in a checkpoint folder; undefined when there is no file (or it is unreadable). */

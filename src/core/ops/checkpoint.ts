@@ -135,6 +135,11 @@ async function checkpointUnlocked(host: DockerHost, ref: string, opts: Checkpoin
       cost,
       async () => {
         const conf = await holdRuncConfForDump(host, c.inspect, opts.signal);
+        // Before the dump (optionsFile.ts says why); a failed dump takes the folder away with it.
+        const ownsDir = await writeCheckpointOptions(host.runner, dockerCheckpointDir(ctx, c.id, opts.name), criu, engineId).catch(async (e: unknown) => {
+          await conf?.release();
+          throw e;
+        });
         t0 = performance.now();
         opts.onPhase?.(`Checkpointing with the ${engineId} engine`);
         try {
@@ -150,6 +155,9 @@ async function checkpointUnlocked(host: DockerHost, ref: string, opts: Checkpoin
             ...(opts.onFinalDump ? { onFinalDump: opts.onFinalDump } : {}),
             ...(opts.finishWith ? { finishWith: opts.finishWith } : {}),
           });
+        } catch (e) {
+          if (ownsDir) await host.runner.run(['rm', '-rf', '--', dockerCheckpointDir(ctx, c.id, opts.name)], { privileged: true, timeoutMs: 60_000 }).catch(() => undefined);
+          throw e;
         } finally {
           await conf?.release();
         }
@@ -158,8 +166,6 @@ async function checkpointUnlocked(host: DockerHost, ref: string, opts: Checkpoin
     );
     const wallMs = performance.now() - t0;
     // Outside the timed part: reading back what the dump left costs the user nothing.
-    // The options file goes into the folder first: the size includes it, and a restore needs it.
-    await writeCheckpointOptions(host.runner, result.dir, criu, engineId);
     const [imageBytes, stats] = await Promise.all([sizeOnDisk(host, result.dir), result.statsPath ? readDumpStats(host.runner, result.statsPath) : undefined]);
     record = { ...base, wallMs, queuedMs: t0 - requested, outcome: 'ok', ...(stats ? { criu: stats } : {}), ...(imageBytes !== undefined ? { imageBytes } : {}), ...(held ? { restartPolicyHeld: held.Name } : {}) };
     if (result.preDumpRounds) record.preDumpRounds = result.preDumpRounds.map((r) => ({ wallMs: r.wallMs, ...(r.criu ? { criu: r.criu } : {}) }));

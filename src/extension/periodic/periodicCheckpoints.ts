@@ -33,10 +33,18 @@ export class PeriodicCheckpoints implements vscode.Disposable {
 
   async start(host: DockerHost, containerId: string, plan: PeriodicPlan): Promise<PeriodicHandle> {
     const key = keyOf(host, containerId);
+    if (this.stopping) throw new Error('The window is closing: no new periodic checkpoints.');
     if (this.running.has(key)) throw new Error('Periodic checkpoints already run for this container; stop them first.');
     // Counted from the first event on: the first version is made before startPeriodic returns.
     const tally: Tally = { name: containerId.slice(0, 12), versions: 0 };
-    const handle = await startPeriodic(host, containerId, plan, { store: this.store, onEvent: (e) => this.onEvent(key, tally, e) });
+    const starting = startPeriodic(host, containerId, plan, { store: this.store, onEvent: (e) => this.onEvent(key, tally, e) });
+    // A ticker still starting when the window closes is stopped too (stopAll waits for it).
+    this.starting.add(starting);
+    const handle = await starting.finally(() => this.starting.delete(starting));
+    if (this.stopping) {
+      await handle.stop();
+      throw new Error(`The window is closing: periodic checkpoints of ${handle.container} stopped after their first version.`);
+    }
     tally.name = handle.container;
     // A ticker that already stopped (e.g. its first version failed three times) is not listed.
     if (!tally.stopped) this.running.set(key, { host, containerId, handle, plan, tally });
@@ -66,16 +74,21 @@ export class PeriodicCheckpoints implements vscode.Disposable {
    * hosts it runs on must stay open until then (extension.ts closes them after). Idempotent.
    */
   stopAll(): Promise<void> {
-    this.stopping ??= Promise.all([...this.running.values()].map((r) => r.handle.stop().catch(() => undefined))).then(() => undefined);
+    const starting = [...this.starting].map((p) => p.then((h) => h.stop()));
+    const running = [...this.running.values()].map((r) => r.handle.stop());
+    this.stopping ??= Promise.allSettled([...starting, ...running]).then(() => undefined);
     return this.stopping;
   }
 
-  dispose(): void {
-    void this.stopAll();
+  /** Returns stopAll's promise: extension.ts closes the hosts only once it settles. */
+  dispose(): Promise<void> {
+    const stopped = this.stopAll();
     this.changed.dispose();
+    return stopped;
   }
 
   private stopping: Promise<void> | undefined;
+  private readonly starting = new Set<Promise<PeriodicHandle>>();
 
   private onEvent(key: string, tally: Tally, e: TickerEvent): void {
     const name = tally.name;

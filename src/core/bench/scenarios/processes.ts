@@ -43,6 +43,8 @@ export async function runProcesses(host: DockerHost, p: ProcessesParams, opts: S
           return { outcome: 'failed', wallMs: 0, error: e instanceof Error ? e.message : String(e) };
         });
         s.progress(`${n} processes, restore: ${brief(rs)}`, warmup ? 0 : 1);
+        // A restore that recreated the container (Docker 28+) gave it a new id, and took its checkpoints along.
+        if (rs.outcome === 'ok' && 'containerId' in rs) id = rs.containerId;
         await s.discard(id, name);
         if (rs.outcome !== 'ok') {
           // A failed restore leaves the container stopped: start a fresh one for the next repetition.

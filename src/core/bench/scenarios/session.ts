@@ -166,13 +166,25 @@ export class BenchSession {
     this.checkAborted();
     try {
       const allTags = this.tags(opts.warmup ? { ...tags, warmup: true } : tags);
-      return await restoreContainer(this.host, id, name, { ...(this.signal ? { signal: this.signal } : {}), tags: allTags }, opts.warmup ? undefined : this.store);
+      const rs = await restoreContainer(this.host, id, name, { ...(this.signal ? { signal: this.signal } : {}), tags: allTags }, opts.warmup ? undefined : this.store);
+      // Docker 28+ restores by recreating the container: the run's clean-up follows the new one.
+      this.followRestored(id, rs.containerId);
+      return rs;
     } catch (e) {
       if (e instanceof Error && e.name === 'AbortError') throw e;
       const recorded = this.records.find((r): r is RestoreRecord => r.kind === 'restore' && r.containerId === id && r.checkpointName === name);
       if (recorded) return recorded;
       throw e;
     }
+  }
+
+  /**
+   * A restore that recreated the container (Docker 28+) gave it a new id: the scenario goes on
+   * with rs.containerId, and close() removes that one too (the old id stays listed for its
+   * CRIU work folders; removing a container that is gone is a no-op).
+   */
+  private followRestored(oldId: string, newId: string): void {
+    if (newId !== oldId && this.containers.has(oldId)) this.containers.add(newId);
   }
 
   /** Deletes a measured checkpoint, so 1 GB x repetitions never piles up on disk. */
