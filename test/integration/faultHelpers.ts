@@ -9,9 +9,9 @@ import { checkpointProcessTree, parsePs, PS_ARGV } from '../../src/core/guard/pr
  * because a small container's whole dump lasts ~0.1 s: spawning ps from Node would miss it.
  */
 const WATCH = `
-id=$1; mode=$2; freezer=$3; end=$((SECONDS + 60))
+id=$1; mode=$2; freezer=$3; verb=\${4:-checkpoint}; end=$((SECONDS + 60))
 while [ $SECONDS -lt $end ]; do
-  for r in $(pgrep -f -- "runc .*checkpoint .*$id\\$"); do
+  for r in $(pgrep -f -- "runc .*$verb .*$id\\$"); do
     c=$(pgrep -P "$r" -x criu | head -n 1)
     if [ -n "$c" ]; then
       kill -STOP "$c" && echo "$c"
@@ -31,10 +31,11 @@ exit 1`;
  * Watches for CRIU under a checkpoint of `containerId` and SIGSTOPs it the moment it
  * appears (while it freezes the cgroup or seizes the tasks); mode 'kill' then freezes the
  * cgroup at `freezerPath` and SIGKILLs CRIU 0.3 s later: the CRIU that dies with the cgroup
- * frozen. Resolves with CRIU's pid.
+ * frozen. `verb` 'restore' watches the `runc restore` containerd's shim runs for a
+ * `docker start --checkpoint` instead. Resolves with CRIU's pid.
  */
-export function signalCriuOf(containerId: string, mode: 'stop' | 'kill', freezerPath = ''): { pid: Promise<number>; at: Promise<number>; cancel(): void } {
-  const child: ResultPromise = execa('bash', ['-c', WATCH, 'bash', containerId, mode, freezerPath], { reject: false });
+export function signalCriuOf(containerId: string, mode: 'stop' | 'kill', freezerPath = '', verb: 'checkpoint' | 'restore' = 'checkpoint'): { pid: Promise<number>; at: Promise<number>; cancel(): void } {
+  const child: ResultPromise = execa('bash', ['-c', WATCH, 'bash', containerId, mode, freezerPath, verb], { reject: false });
   let stoppedAt = 0;
   child.stdout?.once('data', () => (stoppedAt = Date.now()));
   const result = child.then((r) => {

@@ -11,6 +11,7 @@ import type { DockerHost } from '../host/dockerHost.js';
 import { acquireHostLock } from '../host/hostLock.js';
 import { assertValidName } from '../names.js';
 import { newRecordId, outcomeOf, type RestoreRecord } from '../records.js';
+import { clearStaleCheckpointBlob, clearStaleRuncState, daemonWentAway, interruptedRestoreMessage, staleCheckpointDigest } from '../restore/interrupted.js';
 import { recreatedRestore, routeForRestore } from '../restore/route.js';
 import type { ResultsStore } from '../store/resultsStore.js';
 import { UnavailableError } from './checkpoint.js';
@@ -94,8 +95,10 @@ async function restoreUnlocked(
   // Only Docker's start reads runc.conf: the change is held for that and no longer.
   const conf = criuConfigFileOf(c.inspect);
   if (criu && conf === null) throw new UnavailableError(`Container ${c.name} has an empty org.criu.config annotation: runc gives CRIU no config file, so the options checkpoint ${name} was made with (${describeCriuOptions(criu)}) cannot reach its restore. Remove the annotation, or point it to a file.`);
-  const start = (id: string) => withRuncConf(host, criu, () => startWithRetry(host, id, name), { ...(conf ? { conf } : {}), onTiming: (t) => (runcConfMs = t.applyMs + t.putBackMs) });
+  const start = (id: string) => withRuncConf(host, criu, () => startWithRetry(host, id, name, c.name), { ...(conf ? { conf } : {}), onTiming: (t) => (runcConfMs = t.applyMs + t.putBackMs) });
   try {
+    // What a restore interrupted by the daemon's death left in runc's state (restore/interrupted.ts).
+    if (route.route !== 'recreate') await clearStaleRuncState(host.runner, c.id, c.name);
     if (route.route === 'recreate') {
       const recreated = await recreatedRestore(host, c, name, start, route, opts.signal);
       record = { ...base, containerId: recreated.newId, recreated: { oldId: c.id, changes: recreated.changes, stepsMs: recreated.stepsMs }, wallMs: performance.now() - t0, outcome: 'ok' };
@@ -124,7 +127,8 @@ async function restoreUnlocked(
  * containerd sometimes answers "content sha256:... already exists" to a restore right after
  * a checkpoint; the same start succeeds when tried again (seen on these hosts).
  */
-async function startWithRetry(host: DockerHost, id: string, name: string): Promise<void> {
+async function startWithRetry(host: DockerHost, id: string, name: string, containerName: string): Promise<void> {
+  let cleared = false;
   for (let attempt = 1; ; attempt++) {
     try {
       await startFromCheckpoint(host.docker.getContainer(id), name);
@@ -132,6 +136,15 @@ async function startWithRetry(host: DockerHost, id: string, name: string): Promi
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       if (attempt < 3 && /already exists/.test(message)) continue;
+      // Still there after the retries: the blob of a restore dockerd died in (restore/interrupted.ts).
+      const digest = staleCheckpointDigest(message);
+      if (digest && !cleared) {
+        const ctx = await host.engineContext();
+        await clearStaleCheckpointBlob(host.runner, ctx.dockerRootDir, dockerCheckpointDir(ctx, id, name), digest);
+        cleared = true;
+        continue;
+      }
+      if (daemonWentAway(message)) throw new RestoreFailedError(interruptedRestoreMessage(host.endpoint, containerName, name, message));
       // A CRIU restore can fail on a transient shortage (memory on a small host under load);
       // the checkpoint is untouched by the failure, so one more try costs only time.
       if (attempt < 2 && /criu failed: type RESTORE/.test(message)) continue;

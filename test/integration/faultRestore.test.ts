@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { execa } from 'execa';
+import { checkpointContainer, DockerHost, restoreContainer } from '../../src/core/index.js';
+import type { CriuOptions } from '../../src/core/criu/options.js';
+import { readRuncConf, runcConfTarget } from '../../src/core/criu/runcConf.js';
+import { acquireHostLock } from '../../src/core/host/hostLock.js';
+import { assertContinues } from './continuity.js';
+import { signalCriuOf } from './faultHelpers.js';
+import { readCount, uniqueName, waitFor } from './helpers.js';
+import { ThrowawayDaemon } from './throwawayDaemon.js';
+
+/**
+ * dockerd (and its containerd) SIGKILLed in the middle of a restore, then restarted, on a
+ * daemon of this test's own (never A/B/C). CRIU's restore is held stopped the moment it
+ * starts so the kill lands inside it, and let go right after the kill: a crash does not stop
+ * CRIU. What a user needs afterwards: the container stopped (or running once), its
+ * checkpoint intact and restorable, the counter continuing, nothing of the restore left.
+ */
+let daemon: ThrowawayDaemon;
+before(async () => {
+  daemon = await ThrowawayDaemon.create();
+  await daemon.start();
+  await execa('sh', ['-c', 'docker save cryo-counter:latest | docker -H "$1" load -q', 'sh', daemon.endpoint]);
+});
+after(async () => {
+  await daemon?.destroy();
+});
+
+/** Processes of a restore of that container: runc restore, or a CRIU with that pid. */
+async function restoreProcesses(id: string, criuPid: number): Promise<string[]> {
+  const ps = (await execa('ps', ['-eo', 'pid=,stat=,args='])).stdout.split('\n');
+  return ps.filter((l) => (l.includes('runc') && / restore /.test(l) && l.includes(id)) || l.trim().startsWith(`${criuPid} `));
+}
+
+/** The stale checkpoint blobs left in the throwaway daemon's containerd. */
+async function ctrdBlobs(): Promise<string[]> {
+  const r = await execa('ctr', ['--address', `${daemon.execRoot}/containerd/containerd.sock`, '--namespace', 'moby', 'content', 'ls', '-q'], { reject: false });
+  return r.stdout.split('\n').filter(Boolean);
+}
+
+async function crashDuringRestore(label: string, criu: CriuOptions | undefined): Promise<void> {
+  const host = DockerHost.local('throwaway', daemon.endpoint);
+  const c = await host.docker.createContainer({ Image: 'cryo-counter:latest', name: uniqueName('rkill'), HostConfig: { NetworkMode: 'none' } });
+  const id = c.id;
+  try {
+    await c.start();
+    await waitFor('counter', async () => ((await readCount(host, id)) >= 5 ? true : undefined));
+    const cp = await checkpointContainer(host, id, { name: 'cp1', leaveRunning: false, engine: 'runc', ...(criu ? { criu } : {}) });
+    assert.equal(cp.outcome, 'ok');
+    const frozen = await readCount(host, id);
+    const confBefore = await readRuncConf(host);
+    const blobsBefore = await ctrdBlobs();
+
+    const stopper = signalCriuOf(id, 'stop', '', 'restore');
+    const attempt = restoreContainer(host, id, 'cp1').then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    const criuPid = await stopper.pid;
+    const killedAt = Date.now();
+    await daemon.kill();
+    process.kill(criuPid, 'SIGCONT');
+    const err = await attempt;
+    const failedMs = Date.now() - killedAt;
+    assert.ok(err instanceof Error, 'the restore failed');
+    assert.match(err.message, /went away during the restore/);
+    assert.match(err.message, /checkpoint is intact/);
+    assert.match(err.message, /restore it again from cp1/);
+
+    // Nothing of the restore goes on, the host's locks are free, runc.conf is the user's.
+    await waitFor('the restore processes to end', async () => ((await restoreProcesses(id, criuPid)).length === 0 ? true : undefined), 10_000);
+    for (const key of [`container-${id}`, 'containerd-restore-window']) {
+      const lock = await acquireHostLock(host, key, { waitMs: 0 });
+      await lock.release();
+    }
+    await waitFor('runc.conf as it was', async () => ((await readRuncConf(host))?.equals(confBefore ?? Buffer.alloc(0)) || (!confBefore && !(await readRuncConf(host))) ? true : undefined), 15_000);
+    const journal = await execa('ls', ['-A', runcConfTarget(host).stateDir], { reject: false });
+    assert.equal(journal.stdout.split('\n').filter((f) => /journal|original|ours/.test(f)).length, 0, `no runc.conf journal left: ${journal.stdout}`);
+
+    const startMs = await daemon.start();
+    const state = (await host.docker.getContainer(id).inspect()).State;
+    let secondMs = 0;
+    if (state.Running) {
+      // Running after all: it must be the restored process, once.
+      await assertContinues(host, id, frozen);
+    } else {
+      const cps = (await execa('docker', ['-H', daemon.endpoint, 'checkpoint', 'ls', id])).stdout;
+      assert.match(cps, /\bcp1\b/, 'the checkpoint is still listed');
+      const again = await restoreContainer(host, id, 'cp1');
+      assert.equal(again.outcome, 'ok');
+      secondMs = Math.round(again.wallMs);
+      await assertContinues(host, id, frozen);
+    }
+    const top = (await execa('docker', ['-H', daemon.endpoint, 'top', id, '-eo', 'pid,args'])).stdout;
+    assert.equal(top.split('\n').filter((l) => l.includes('counter.sh')).length, 1, `one counter process: ${top}`);
+    const leftBlobs = (await ctrdBlobs()).filter((b) => !blobsBefore.includes(b));
+    assert.deepEqual(leftBlobs, [], 'no checkpoint blob left in containerd');
+    console.log(
+      `figure: dockerd killed mid-restore (${label}): call failed ${failedMs} ms after the kill; daemon back in ${startMs} ms; Docker then says ${state.Status}; ` +
+        `${state.Running ? 'running once' : `second restore ok in ${secondMs} ms`}, counter continues; no runc/CRIU, locks free, runc.conf as before, no blob left`,
+    );
+  } finally {
+    await host.docker.getContainer(id).remove({ force: true }).catch(() => undefined);
+  }
+}
+
+test('dockerd killed mid-restore and restarted: the container is restorable again from its intact checkpoint, nothing left behind', async () => {
+  await crashDuringRestore('counter', undefined);
+});
+
+test('the same with CRIU options in play (runc.conf changed for the restore): the user\'s runc.conf is back', async () => {
+  await crashDuringRestore('counter, --tcp-established via runc.conf', { tcpEstablished: true });
+});
