@@ -2,6 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { bench, CRIU_OPTIONS, criuOptionsFromFlags, isValidContainerRef, isValidName, MIN_PERIOD_MS, parsePeriod, shownValue, type CriuOptions } from '../core/index.js';
 import { parseEndpoint } from '../core/docker/connect.js';
 import type { BenchEnginesOptions } from './commands/bench.js';
+import { hostNamed } from './commands/benchHosts.js';
 
 /** Bad command line: the message says what is wrong, the caller prints usage and exits 2. */
 export class UsageError extends Error {
@@ -21,6 +22,14 @@ Commands:
   restore <container> <checkpoint> [--out F]     start a stopped container from a checkpoint
   restore <container> [checkpoint] --fallback    that one (default: the newest), else each older one in turn
   ls [container]                                 containers and their checkpoints
+  migrate <container> --to HOST [--from HOST] [--name N] [--no-precopy] [--precopy-finish auto|with-rounds|full-dump]
+          [--codec auto|zstd|gzip] [--volumes copy|skip] [--remove-source] [--engine runc|docker|auto]
+          [--out F] [CRIU options]
+                                                 move a running container to another host (hosts by name:
+                                                 local (--host), host-b, host-c, vm, vm-b); progress per phase on
+                                                 stderr; Ctrl-C cancels (after the freeze: the source is restored).
+                                                 Exit 0 moved, 1 failed or cancelled with the source running
+                                                 (or restored), 3 failed with the container running nowhere: see the message
   periodic <container> --every 30s|5m|1000ms [--keep 5] [--pre-dump] [--count N] [--max-frozen S] [--out F] [CRIU options]
                                                  a leave-running checkpoint every period (the first at once),
                                                  keeping the newest --keep of its auto-* versions; runs
@@ -41,7 +50,7 @@ CRIU options (the runc engine passes them; the restore reuses them by itself):
 ${CRIU_OPTIONS.map((o) => `  ${o.cliFlag.padEnd(19)} ${o.when}`).join('\n')}
 
 --out appends one JSON line per run (results store). Exit codes: 0 ok, 1 failed or
-cancelled, 2 usage error. Ctrl-C cancels between steps and removes benchmark containers.`;
+cancelled, 2 usage error, 3 a migration failed and left the container running nowhere. Ctrl-C cancels between steps and removes benchmark containers.`;
 
 export type EngineChoice = 'runc' | 'docker' | 'auto';
 
@@ -51,8 +60,27 @@ export type CliCommand =
   | { cmd: 'checkpoint'; host?: string; container: string; name?: string; leaveRunning: boolean; engine: EngineChoice; criu?: CriuOptions; maxFrozenMs?: number; out?: string }
   | { cmd: 'restore'; host?: string; container: string; checkpoint?: string; fallback: boolean; out?: string }
   | { cmd: 'ls'; host?: string; container?: string }
+  | MigrateCommand
   | { cmd: 'periodic'; host?: string; container: string; everyMs: number; keep: number; preDump: boolean; count?: number; criu?: CriuOptions; maxFrozenMs?: number; out?: string }
   | ({ cmd: 'bench-engines'; host?: string } & BenchEnginesOptions);
+
+/** `cryo migrate`: MigrateOptions from flags; hosts by name (benchHosts.ts), local being --host. */
+export interface MigrateCommand {
+  cmd: 'migrate';
+  host?: string;
+  container: string;
+  from: string;
+  to: string;
+  targetName?: string;
+  engine: EngineChoice;
+  precopy: boolean;
+  precopyFinish: 'auto' | 'with-rounds' | 'full-dump';
+  codec: 'auto' | 'zstd' | 'gzip';
+  volumes: 'copy' | 'skip';
+  removeSource: boolean;
+  criu?: CriuOptions;
+  out?: string;
+}
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -65,6 +93,19 @@ const COMMANDS: Record<string, Options> = {
   checkpoint: { name: { type: 'string' }, 'leave-running': { type: 'boolean' }, engine: { type: 'string' }, 'max-frozen': { type: 'string' }, out: { type: 'string' }, ...CRIU_FLAGS },
   restore: { out: { type: 'string' }, fallback: { type: 'boolean' } },
   ls: {},
+  migrate: {
+    to: { type: 'string' },
+    from: { type: 'string' },
+    name: { type: 'string' },
+    engine: { type: 'string' },
+    'no-precopy': { type: 'boolean' },
+    'precopy-finish': { type: 'string' },
+    codec: { type: 'string' },
+    volumes: { type: 'string' },
+    'remove-source': { type: 'boolean' },
+    out: { type: 'string' },
+    ...CRIU_FLAGS,
+  },
   periodic: { every: { type: 'string' }, keep: { type: 'string' }, 'pre-dump': { type: 'boolean' }, count: { type: 'string' }, 'max-frozen': { type: 'string' }, out: { type: 'string' }, ...CRIU_FLAGS },
   bench: {
     sizes: { type: 'string' },
@@ -138,6 +179,35 @@ export function parseCommandLine(argv: readonly string[]): CliCommand {
     case 'ls':
       arity(word, pos, 0, 1, '[container]');
       return { cmd: 'ls', ...common, ...(pos[0] ? { container: pos[0] } : {}) };
+    case 'migrate': {
+      arity(word, pos, 1, 1, '<container>');
+      const to = str(v, 'to');
+      if (to === undefined) throw new UsageError('migrate: --to is required (a host by name, e.g. --to host-b).');
+      const from = str(v, 'from') ?? 'local';
+      hostNamed(from);
+      hostNamed(to);
+      if (from === to) throw new UsageError(`migrate: --from and --to are both ${from}; name another host.`);
+      const name = str(v, 'name');
+      if (name !== undefined && !isValidName(name)) throw new UsageError(`--name "${shownValue(name)}": use at least 2 characters, starting with a letter or digit, then letters, digits, "_", "." or "-".`);
+      const engine = oneOf('--engine', str(v, 'engine') ?? 'auto', ['runc', 'docker', 'auto'] as const);
+      if (criu && engine === 'docker') throw new UsageError(`--engine docker cannot pass CRIU options (Docker's checkpoint API has none): use --engine runc (or auto).`);
+      return {
+        cmd: 'migrate',
+        ...common,
+        container: pos[0]!,
+        from,
+        to,
+        ...(name !== undefined ? { targetName: name } : {}),
+        engine,
+        precopy: v['no-precopy'] !== true,
+        precopyFinish: oneOf('--precopy-finish', str(v, 'precopy-finish') ?? 'auto', ['auto', 'with-rounds', 'full-dump'] as const),
+        codec: oneOf('--codec', str(v, 'codec') ?? 'auto', ['auto', 'zstd', 'gzip'] as const),
+        volumes: oneOf('--volumes', str(v, 'volumes') ?? 'copy', ['copy', 'skip'] as const),
+        removeSource: v['remove-source'] === true,
+        ...withCriu,
+        ...(out ? { out } : {}),
+      };
+    }
     case 'periodic': {
       arity(word, pos, 1, 1, '<container>');
       const every = str(v, 'every');
@@ -204,6 +274,11 @@ function checkPath(flag: string, path: string): void {
   if (path === '') throw new UsageError(`${flag}: the path is empty.`);
   if (/[\u0000-\u001f\u007f]/.test(path)) throw new UsageError(`${flag} "${shownValue(path)}": the path contains control characters.`);
   if (path.length > 4096) throw new UsageError(`${flag}: the path is too long.`);
+}
+
+function oneOf<T extends string>(flag: string, text: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(text)) throw new UsageError(`${flag} "${shownValue(text)}": use ${allowed.slice(0, -1).join(', ')} or ${allowed.at(-1)}.`);
+  return text as T;
 }
 
 function str(v: Record<string, string | boolean | undefined>, key: string): string | undefined {

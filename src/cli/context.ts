@@ -12,8 +12,8 @@ export interface CliContext {
   onForcedExit: (cleanup: () => void) => void;
 }
 
-/** Exit codes: 0 ok, 1 the operation failed or was cancelled, 2 usage error. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+/** Exit codes: 0 ok, 1 the operation failed or was cancelled, 2 usage error, 3 a migration failed and the container runs on neither host. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, stranded: 3 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 export function seconds(ms: number): string {

@@ -4,6 +4,7 @@ import { benchEnginesCommand, benchScenarioCommand, benchUsage, parseBenchScenar
 import { MIGRATION_BENCH_USAGE, migrationBenchCommand, parseMigrationBenches, type MigrationBenchCommand } from './commands/benchMigrationSuite.js';
 import { checkpointCommand } from './commands/checkpoint.js';
 import { lsCommand } from './commands/ls.js';
+import { migrateCommand } from './commands/migrate.js';
 import { periodicCommand } from './commands/periodic.js';
 import { probeCommand } from './commands/probe.js';
 import { parseReport, REPORT_USAGE, reportCommand, type ReportCommand } from './commands/report.js';
@@ -72,6 +73,8 @@ async function main(argv: readonly string[]): Promise<ExitCode> {
         return await restoreCommand(ctx, command);
       case 'ls':
         return await lsCommand(ctx, command);
+      case 'migrate':
+        return await migrateCommand(ctx, command);
       case 'periodic':
         return await periodicCommand(ctx, command);
       case 'bench-engines':

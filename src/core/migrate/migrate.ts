@@ -117,8 +117,8 @@ async function migrateUnlocked(source: DockerHost, target: DockerHost, ref: stri
   const volumeMode: VolumeMode = opts.volumes ?? 'copy';
   // The target's partial container, then the volumes this migration created there, then the source.
   const rollBackAll = async (_err?: unknown) => {
-    const rolled = await rollBack({ source, target, ...(sourceId ? { sourceId } : {}), ...(targetId ? { targetId } : {}), freezeTried, checkpoint: checkpointName });
-    if (targetId && rolled.target === 'removed' && createdVolumes.length) rolled.detail += ` ${(await removeCreatedVolumes(target, createdVolumes)).join(' ')}`;
+    const rolled = await rollBack({ source, target, ...(sourceId ? { sourceId } : {}), ...(targetId ? { targetId } : {}), ...(createLost && !targetId ? { createLost } : {}), freezeTried, checkpoint: checkpointName });
+    if (rolled.target === 'removed' && createdVolumes.length) rolled.detail += ` ${(await removeCreatedVolumes(target, createdVolumes)).join(' ')}`;
     if (targetHolderId && rolled.target !== 'left') await target.docker.getContainer(targetHolderId).remove({ force: true }).catch(() => undefined);
     return rolled;
   };
@@ -126,6 +126,7 @@ async function migrateUnlocked(source: DockerHost, target: DockerHost, ref: stri
   let createdVolumes: string[] = [];
   let c: ResolvedContainer & { targetName: string; codec: TransferCodec; travel: VolumeCopy['volumes']; held?: HeldTarget };
   let targetHolderId: string | undefined;
+  let createLost: { name: string; image: string } | undefined;
   try {
     c = await step('preflight', async () => {
       const c = await resolveContainer(source, ref);
@@ -154,6 +155,8 @@ async function migrateUnlocked(source: DockerHost, target: DockerHost, ref: stri
     rec.bytes.image = image.bytes;
     targetId = await step('create', async () => {
       const plan = planTargetContainer(c.inspect, image.ref, c.targetName, new Set(c.travel.map((v) => v.name)));
+      // Until the id comes back, the container may exist on the target without our knowing (a cut answer): rollBack looks.
+      createLost = { name: c.targetName, image: image.ref };
       if (!c.held) return assertContainerId((await target.docker.createContainer(plan.create)).id);
       const made = await createHeldTarget(target, c.held, plan.create, c.targetName);
       targetHolderId = made.holderId;
@@ -240,7 +243,9 @@ async function migrateUnlocked(source: DockerHost, target: DockerHost, ref: stri
     // Past the start of the restore a cancel is not acted on (undoing a restored target costs more downtime): say so.
     if (opts.signal?.aborted) rec.warnings.push(`Cancel came during the restore on ${target.name}: too late to stop it; the migration completed.`);
   } catch (err) {
-    return fail(err, await rollBackAll(err));
+    // `return await`: a bare `return fail(…)` leaves its rejected promise unhandled while the
+    // finally below awaits (seen as an unhandledRejection when a volume copy failed; fatal in a CLI).
+    return await fail(err, await rollBackAll(err));
   } finally {
     if (volumeCopy) await dropSnapshots(source, rec.id).catch(() => undefined);
   }

@@ -2,6 +2,7 @@ import type { DockerHost } from '../host/dockerHost.js';
 import { restoreContainer } from '../ops/restore.js';
 import { giveBackIfRunning, heldRestartPolicy } from '../ops/restartPolicy.js';
 import type { TransferCodec } from './transfer.js';
+import { findLostCreate, removalCommand, removePartialTarget } from './targetRemoval.js';
 import type { MigrationPhase } from './types.js';
 
 /**
@@ -63,6 +64,8 @@ export interface RollBackInput {
   /** The checkpoint phase was entered: the source may have been frozen (the host says whether it stopped). */
   freezeTried: boolean;
   checkpoint: string;
+  /** The create phase was entered but no id came back: the request may have reached the target all the same. */
+  createLost?: { name: string; image: string };
 }
 
 export interface RollBackResult {
@@ -77,12 +80,23 @@ export interface RollBackResult {
 export async function rollBack(i: RollBackInput): Promise<RollBackResult> {
   const notes: string[] = [];
   let target: TargetAfter = 'none';
-  if (i.targetId) {
-    target = await i.target.docker.getContainer(i.targetId).remove({ force: true, v: true }).then(
-      () => (notes.push(`The partial container on ${i.target.name} was removed.`), 'removed' as const),
-      (e: Error) => (notes.push(`Could not remove the partial container on ${i.target.name} (${e.message}); it is not running from this migration: remove it by hand.`), 'left' as const),
-    );
-  } else notes.push(`Nothing was created on ${i.target.name}.`);
+  let targetId = i.targetId;
+  if (!targetId && i.createLost) {
+    const lost = await findLostCreate(i.target, i.createLost.name, i.createLost.image);
+    if (lost === 'unknown') {
+      target = 'unknown';
+      notes.push(`Whether the container ${i.createLost.name} was created on ${i.target.name} is unknown (the host does not answer; the create's answer was lost): if it is there, remove it with: ${removalCommand(i.target, i.createLost.name)}`);
+    } else if (lost !== 'none') {
+      targetId = lost.id;
+      notes.push(`The create's answer was lost, but ${i.target.name} had made the container ${i.createLost.name}.`);
+    }
+  }
+  if (targetId) {
+    const r = await removePartialTarget(i.target, targetId);
+    if (r.removed) notes.push(`The partial container on ${i.target.name} was removed${r.tries > 1 ? ` (on try ${r.tries}, over a new connection)` : ''}.`);
+    else notes.push(`Could NOT remove the partial container ${targetId.slice(0, 12)} on ${i.target.name} (${r.tries} tries; last: ${r.error}); it was never started by this migration: remove it with: ${removalCommand(i.target, targetId)}`);
+    target = r.removed ? 'removed' : 'left';
+  } else if (target !== 'unknown') notes.push(`Nothing was created on ${i.target.name}.`);
   const done = (source: SourceAfter, first: string, sourceBackAt?: number): RollBackResult => ({ source, target, detail: [first, ...notes].join(' '), ...(sourceBackAt !== undefined ? { sourceBackAt } : {}) });
   if (!i.sourceId) return done('untouched', 'The source container was not touched.');
 

@@ -33,6 +33,9 @@ export class SshConnection {
   private readonly children = new Set<ChildProcess>();
   private readonly slots: Semaphore;
   private disposed = false;
+  /** `ready` has resolved: the connection was up once (noteLost may then ask for a new one). */
+  private settled = false;
+  private reconnects = 0;
 
   constructor(
     readonly target: SshTarget,
@@ -67,12 +70,41 @@ export class SshConnection {
   connect(signal?: AbortSignal): Promise<RemoteIdentity> {
     if (this.disposed) return Promise.reject(new Error(`The SSH connection to ${describeTarget(this.target)} was closed.`));
     if (this.failure && Date.now() - this.failure.at < FAILURE_MEMORY_MS) return Promise.reject(this.failure.error);
-    this.ready ??= this.handshake().catch((e: unknown) => {
-      this.ready = undefined;
-      if (e instanceof SshError) this.failure = { at: Date.now(), error: e };
-      throw e;
-    });
+    if (!this.ready) {
+      const ready = this.handshake().then(
+        (id) => {
+          if (this.ready === ready) this.settled = true;
+          return id;
+        },
+        (e: unknown) => {
+          if (this.ready === ready) this.ready = undefined;
+          if (e instanceof SshError) this.failure = { at: Date.now(), error: e };
+          throw e;
+        },
+      );
+      this.ready = ready;
+    }
     return raceAbort(this.ready, signal);
+  }
+
+  /**
+   * A session ended the way ssh ends when its connection dies (exit 255, or killed): the
+   * ControlMaster may be gone. The next calls then wait for ONE new handshake, which becomes the
+   * new master, instead of each finding the stale socket and racing to become master (with
+   * ControlMaster=auto every one would; a loser can unlink the winner's socket and leave a
+   * master nobody reaches or closes). Over a live master the new handshake is just one more
+   * session. A handshake in progress is left alone: it is already the fresh connection.
+   */
+  noteLost(): void {
+    if (this.disposed || !this.settled) return;
+    this.ready = undefined;
+    this.settled = false;
+    this.reconnects++;
+  }
+
+  /** How many times noteLost() sent the next call through a new handshake (for tests and logs). */
+  get reconnectCount(): number {
+    return this.reconnects;
   }
 
   /** Forget a remembered failure (an explicit retry by the user). */

@@ -36,7 +36,11 @@ export class DialStdioSocket extends Duplex {
   private killedByUs = false;
   private stderr = '';
 
-  constructor(private readonly connection: SshConnection) {
+  constructor(
+    private readonly connection: SshConnection,
+    /** Called when this connection's ssh died as ssh does when its connection is lost (exit 255 or a signal). */
+    private readonly onLost?: () => void,
+  ) {
     super({ allowHalfOpen: false });
     connection.open(DIAL_STDIO, { stdin: true }).then(
       (child) => this.attach(child),
@@ -62,6 +66,7 @@ export class DialStdioSocket extends Duplex {
     });
     child.once('close', (code: number | null) => {
       if (this.destroyed || this.killedByUs) return;
+      if (code === 255 || code === null) this.onLost?.();
       if (code !== 0) return void this.destroy(dialStdioError(this.stderr, code, this.connection.target, this.connection.options));
       this.push(null);
       // An idle pooled connection whose daemon went away (restarted, stopped) must leave the
@@ -168,10 +173,22 @@ export class SshDialAgent extends Agent {
   }
 
   override createConnection(_options: ClientRequestArgs, _cb?: (err: Error | null, stream: Duplex) => void): Duplex {
-    const socket = new DialStdioSocket(this.connection);
+    const socket = new DialStdioSocket(this.connection, () => this.connectionLost());
     this.open.add(socket);
     socket.once('close', () => this.open.delete(socket));
     return socket;
+  }
+
+  /**
+   * One Docker connection's ssh died with the connection (its ControlMaster killed, the network
+   * cut): every idle pooled one rode the same master and is dead too, but its process may not
+   * have been reaped yet. Drop them all now, so that the next request opens a fresh connection
+   * instead of writing into a dead one ("ended unexpectedly (exit 255)" measured on the first
+   * two requests after a cut, one per pooled connection). Busy ones fail on their own.
+   */
+  private connectionLost(): void {
+    this.connection.noteLost();
+    for (const s of this.open) if (!(s as unknown as { _httpMessage?: unknown })._httpMessage) s.destroy();
   }
 
   /** Connections (ssh processes) open now, busy or idle. */

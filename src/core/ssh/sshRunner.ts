@@ -156,6 +156,8 @@ export class SshRunner implements CommandRunner {
   private result(code: number | null, signal: NodeJS.Signals | null, stderr: string): { exitCode: number; stderr: string } {
     const exitCode = code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0);
     if (exitCode === 255) {
+      // Possibly the shared connection died (ssh's own 255): the next command goes through a new one.
+      this.connection.noteLost();
       const err = classifySshFailure(stderr, this.connection.target, this.connection.options);
       if (err) return { exitCode, stderr: err.message };
     }
