@@ -23,8 +23,14 @@ export class ThrowawayDaemon {
   private child: ChildProcess | undefined;
   /** Under /run, where Cryo's runc engine looks for runc's state (…/runtime-runc/moby/<id>). */
   readonly execRoot: string;
-  private constructor(readonly root: string) {
+  /** Docker's data root: under root, or elsewhere (a small filesystem of the test's own). */
+  readonly dataRoot: string;
+  private constructor(
+    readonly root: string,
+    dataRoot?: string,
+  ) {
     this.execRoot = `/run/${root.split('/').pop()!}`;
+    this.dataRoot = dataRoot ?? join(root, 'data');
   }
 
   get socket(): string {
@@ -34,16 +40,16 @@ export class ThrowawayDaemon {
     return `unix://${this.socket}`;
   }
 
-  static async create(): Promise<ThrowawayDaemon> {
+  static async create(opts: { dataRoot?: string } = {}): Promise<ThrowawayDaemon> {
     const root = await mkdtemp('/var/lib/cryo-it-dockerd-');
     await writeFile(join(root, 'daemon.json'), '{"experimental": true}\n');
-    return new ThrowawayDaemon(root);
+    return new ThrowawayDaemon(root, opts.dataRoot);
   }
 
   /** Starts dockerd and waits until it answers; resolves with how long that took. */
   async start(timeoutMs = 60_000): Promise<number> {
     const t0 = Date.now();
-    const args = ['--config-file', join(this.root, 'daemon.json'), '--data-root', join(this.root, 'data'), '--exec-root', this.execRoot, '-H', this.endpoint, '--pidfile', join(this.root, 'docker.pid'), '--bridge', 'none', '--iptables=false', '--ip-masq=false'];
+    const args = ['--config-file', join(this.root, 'daemon.json'), '--data-root', this.dataRoot, '--exec-root', this.execRoot, '-H', this.endpoint, '--pidfile', join(this.root, 'docker.pid'), '--bridge', 'none', '--iptables=false', '--ip-masq=false'];
     const log = await open(join(this.root, 'dockerd.log'), 'a');
     this.child = spawn('dockerd', args, { detached: true, stdio: ['ignore', log.fd, log.fd] });
     await log.close();
@@ -94,9 +100,11 @@ export class ThrowawayDaemon {
         // gone
       }
     }
-    await execa('sh', ['-c', 'grep -o " $1[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l', 'sh', this.root], { reject: false });
-    await execa('sh', ['-c', 'grep -o " $1[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l', 'sh', this.execRoot], { reject: false });
+    for (const dir of new Set([this.root, this.dataRoot, this.execRoot])) {
+      await execa('sh', ['-c', 'grep -o " $1[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l', 'sh', dir], { reject: false });
+    }
     await rm(this.root, { recursive: true, force: true }).catch(() => undefined);
+    if (!this.dataRoot.startsWith(`${this.root}/`)) await rm(this.dataRoot, { recursive: true, force: true }).catch(() => undefined);
     await rm(this.execRoot, { recursive: true, force: true }).catch(() => undefined);
   }
 }

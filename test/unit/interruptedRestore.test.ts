@@ -17,3 +17,12 @@ test('a daemon gone mid-call is told apart from Docker refusing the restore', ()
   assert.match(m, /checkpoint is intact/);
   assert.match(m, /if it is stopped, restore it again from cp1/);
 });
+
+test('the partial containerd ingest of a disk-full Docker checkpoint is found in its message (measured text), nothing else', async () => {
+  const { failedIngestDir } = await import('../../src/core/docker/failedIngest.js');
+  const msg =
+    '(HTTP code 500) server error - Cannot checkpoint container fb67: write /var/lib/d/mnt/docker/containerd/daemon/io.containerd.content.v1.content/ingest/c5fddfef0fb44937da3b55e82cba8fd226f2c18ad4fd6d6acd4d4e35c8a608d8/data: no space left on device: unknown';
+  assert.equal(failedIngestDir(msg), '/var/lib/d/mnt/docker/containerd/daemon/io.containerd.content.v1.content/ingest/c5fddfef0fb44937da3b55e82cba8fd226f2c18ad4fd6d6acd4d4e35c8a608d8');
+  assert.equal(failedIngestDir('write /x/../io.containerd.content.v1.content/ingest/' + 'a'.repeat(64) + '/data: no space left on device'), undefined);
+  assert.equal(failedIngestDir('criu failed: type NOTIFY errno 0'), undefined);
+});

@@ -94,7 +94,7 @@ const RULES: readonly Rule[] = [
   },
   {
     code: 'no-space',
-    match: /No space left on device|ENOSPC/,
+    match: /No space left on device|ENOSPC/i,
     remedy: 'The disk holding the checkpoint is full. Free space (old checkpoints, CRIU work folders) and try again; nothing was changed.',
   },
   {
@@ -150,4 +150,16 @@ export function diagnoseCriu(text: string): CriuDiagnosis | undefined {
 /** "decisive line" + the remedy, as the one reason shown to a person. */
 export function formatDiagnosis(d: CriuDiagnosis): string {
   return `${d.decisiveLine}\n${d.remedy}`;
+}
+
+/**
+ * The first line of a tool's output (tar, zstd, CRIU, Docker) that says the disk is full, or
+ * undefined: a full disk makes tar print one line per file it could not write, and only the
+ * fact matters to a person.
+ */
+export function diskFullLine(text: string): string | undefined {
+  return text
+    .split('\n')
+    .map(clean)
+    .find((l) => /No space left on device|ENOSPC/i.test(l));
 }

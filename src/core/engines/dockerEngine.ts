@@ -1,4 +1,5 @@
 import { createCheckpoint } from '../docker/checkpointApi.js';
+import { removeFailedIngest } from '../docker/failedIngest.js';
 import { abortError } from '../exec/localRunner.js';
 import { diagnoseCriu } from '../criu/diagnose.js';
 import { logPathsIn, readCriuExplanation } from './criuLog.js';
@@ -18,6 +19,8 @@ export const dockerEngine: CheckpointEngine = {
     } catch (e) {
       if (e instanceof Error && e.name === 'FrozenLimitError') throw e; // already says what happened
       const message = e instanceof Error ? e.message : String(e);
+      // A full disk leaves containerd's partial copy behind: give the space back.
+      await removeFailedIngest(ctx.runner, message).catch(() => undefined);
       // Docker's message names CRIU's log; read it while it still exists.
       for (const path of logPathsIn(message)) {
         const why = await readCriuExplanation(ctx.runner, path);

@@ -1,5 +1,6 @@
 import { Transform, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { diskFullLine } from '../criu/diagnose.js';
 import { abortError } from '../exec/localRunner.js';
 import type { CommandRunner, StreamingCommand } from '../exec/runner.js';
 
@@ -78,7 +79,7 @@ export async function pipeCommands(
     if (signal?.aborted) throw Object.assign(new Error('Cancelled'), { name: 'AbortError' });
     if (idle.error) throw idle.error;
     if (ra.exitCode !== 0) throw new TransferError(`sending side failed on ${src.runner.where} (exit ${ra.exitCode}): ${why(ra)}`);
-    if (rb.exitCode !== 0) throw new TransferError(`receiving side failed on ${dst.runner.where} (exit ${rb.exitCode}): ${why(rb)}`);
+    if (rb.exitCode !== 0) throw new TransferError(`receiving side failed on ${dst.runner.where} (exit ${rb.exitCode}): ${why(rb, dst.runner.where)}`);
     return bytes;
   } finally {
     idle.stop();
@@ -87,8 +88,10 @@ export async function pipeCommands(
 }
 
 /** ssh's 255 with nothing said: its connection died under the command (a cut master, a dropped network). */
-function why(r: { exitCode: number; stderr: string }): string {
+function why(r: { exitCode: number; stderr: string }, where?: string): string {
   const text = r.stderr.trim();
+  const full = where === undefined ? undefined : diskFullLine(text);
+  if (full) return `the disk there is full (${full}). Free space on ${where} (old checkpoints, unused images and containers: docker system df) and try again`;
   return text || (r.exitCode === 255 ? 'the ssh connection was lost mid-transfer' : 'no message');
 }
 

@@ -17,6 +17,7 @@ import { newRecordId, outcomeOf, type CheckpointRecord, type EngineId } from '..
 import { assertRestorable } from '../restore/assess.js';
 import type { ResultsStore } from '../store/resultsStore.js';
 import { memoryInUse, resolveContainer } from './resolve.js';
+import { dockerCheckpointRoomRefusal } from './diskRoom.js';
 import { giveBackIfRunning, holdRestartPolicy, type RestartPolicy } from './restartPolicy.js';
 import { sizeOnDisk } from './sizes.js';
 
@@ -95,6 +96,8 @@ async function checkpointUnlocked(host: DockerHost, ref: string, opts: Checkpoin
   // A runc.conf left changed by a crashed Cryo would add options to this dump: put it back first.
   const [memoryBytes] = await Promise.all([memoryInUse(host, c.id, c.inspect.State.Pid), recoverStaleRuncConf(host)]);
   const ctx = await host.engineContext();
+  const noRoom = !opts.leaveRunning && engineId === 'docker' ? await dockerCheckpointRoomRefusal(host, ctx.dockerRootDir, c.name, memoryBytes) : undefined;
+  if (noRoom) throw new UnavailableError(noRoom, report.engines.runc.ok ? 'runc' : undefined);
   const watchdog = new FrozenWatchdog({
     runner: host.runner,
     docker: host.docker,
