@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { checkpointContainer, DockerHost, LocalRunner, restoreContainer, ResultsStore, type EngineId } from '../../src/core/index.js';
-import { ctrdLeftovers, isRunning, readCount, removeContainer, runContainer, sleep, uniqueName, waitFor } from './helpers.js';
+import { dirname, join } from 'node:path';
+import { before, describe, test } from 'node:test';
+import { checkpointContainer, DockerHost, LocalRunner, restoreContainer, type EngineId } from '../../src/core/index.js';
+import { ctrdLeftovers, isRunning, readCount, removeContainer, runContainer, sleep, tempResultsStore, uniqueName, waitFor } from './helpers.js';
 import { assertContinues } from './continuity.js';
 
 /**
@@ -13,18 +11,12 @@ import { assertContinues } from './continuity.js';
  * (it writes 1, 2, 3... to /count every 0.2 s) and checks what the process does after.
  */
 const host = DockerHost.local();
-let storeDir: string;
-let store: ResultsStore;
+const store = tempResultsStore();
+const storeDir = dirname(store.path);
 
 before(async () => {
-  storeDir = await mkdtemp(join(tmpdir(), 'cryo-it-'));
-  store = new ResultsStore(join(storeDir, 'results.jsonl'));
   const report = await host.capabilities();
   assert.ok(report.engines.runc.ok && report.engines.docker.ok, `both engines must work on the test host:\n${JSON.stringify(report, null, 1)}`);
-});
-
-after(async () => {
-  await rm(storeDir, { recursive: true, force: true });
 });
 
 async function counterAtLeast(id: string, n: number): Promise<number> {

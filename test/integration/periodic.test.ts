@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { checkpointContainer, DockerHost, restoreContainer, ResultsStore, startPeriodic, type TickerEvent } from '../../src/core/index.js';
-import { readCount, removeContainer, runContainer, sleep, uniqueName, waitFor } from './helpers.js';
+import { test } from 'node:test';
+import { checkpointContainer, DockerHost, restoreContainer, startPeriodic, type TickerEvent } from '../../src/core/index.js';
+import { readCount, removeContainer, runContainer, sleep, tempResultsStore, uniqueName, waitFor } from './helpers.js';
 
 /**
  * Seed 002's checkpoint ticker on the real daemon: a counter container gets a version every
@@ -12,17 +9,7 @@ import { readCount, removeContainer, runContainer, sleep, uniqueName, waitFor } 
  * before is left alone, and the newest version restores with the counter continuing.
  */
 const host = DockerHost.local();
-let storeDir: string;
-let store: ResultsStore;
-
-before(async () => {
-  storeDir = await mkdtemp(join(tmpdir(), 'cryo-it-periodic-'));
-  store = new ResultsStore(join(storeDir, 'results.jsonl'));
-});
-
-after(async () => {
-  await rm(storeDir, { recursive: true, force: true });
-});
+const store = tempResultsStore('cryo-it-periodic-');
 
 const counterAtLeast = (id: string, n: number) => waitFor(`counter >= ${n}`, async () => ((await readCount(host, id)) >= n ? readCount(host, id) : undefined));
 

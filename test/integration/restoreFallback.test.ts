@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import { readdirSync, rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { checkpointContainer, DockerHost, RestoreFailedError, restoreWithFallback, ResultsStore, type RestoreRecord } from '../../src/core/index.js';
-import { isRunning, readCount, removeContainer, runContainer, sleep, uniqueName, waitFor } from './helpers.js';
+import { test } from 'node:test';
+import { checkpointContainer, DockerHost, RestoreFailedError, restoreWithFallback, type RestoreRecord } from '../../src/core/index.js';
+import { isRunning, readCount, removeContainer, runContainer, sleep, tempResultsStore, uniqueName, waitFor } from './helpers.js';
 
 /**
  * Seed 002's restore fallback on the real daemon: the newest checkpoint is damaged on disk
@@ -13,17 +11,7 @@ import { isRunning, readCount, removeContainer, runContainer, sleep, uniqueName,
  * it; Cryo then restores the one before, and the counter continues from that older value.
  */
 const host = DockerHost.local();
-let storeDir: string;
-let store: ResultsStore;
-
-before(async () => {
-  storeDir = await mkdtemp(join(tmpdir(), 'cryo-it-fallback-'));
-  store = new ResultsStore(join(storeDir, 'results.jsonl'));
-});
-
-after(async () => {
-  await rm(storeDir, { recursive: true, force: true });
-});
+const store = tempResultsStore('cryo-it-fallback-');
 
 const counterAtLeast = (id: string, n: number) => waitFor(`counter >= ${n}`, async () => ((await readCount(host, id)) >= n ? readCount(host, id) : undefined));
 

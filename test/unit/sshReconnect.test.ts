@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { DockerHost } from '../../src/core/host/dockerHost.js';
 import { rollBack } from '../../src/core/migrate/state.js';
-import { findLostCreate, removalCommand, removePartialTarget, REMOVAL_RETRY } from '../../src/core/migrate/targetRemoval.js';
+import { findLostCreate, neverReachedDaemon, removalCommand, removePartialTarget, REMOVAL_RETRY } from '../../src/core/migrate/targetRemoval.js';
+import { dialStdioError, DockerUnreachableError } from '../../src/core/ssh/errors.js';
 import { connectSshDocker } from '../../src/core/ssh/sshDocker.js';
 
 /**
@@ -133,4 +134,14 @@ test("a create whose answer was lost: the container of that name, never started,
   assert.equal(removed, 1);
   assert.equal(rb.target, 'removed');
   assert.match(rb.detail, /The create's answer was lost, but host-b had made the container n\. The partial container on host-b was removed\./);
+});
+
+test('a restore that never reached a daemon (its socket refused, locally or behind ssh) did not start the target', () => {
+  const viaSsh = dialStdioError('failed to open the raw stream connection: dial unix /run/d.sock: connect: connection refused', 1, { host: 'h' });
+  assert.ok(viaSsh instanceof DockerUnreachableError);
+  assert.ok(neverReachedDaemon(viaSsh));
+  assert.ok(neverReachedDaemon(new Error('restore failed', { cause: viaSsh })));
+  assert.ok(neverReachedDaemon(Object.assign(new Error('connect ECONNREFUSED /var/run/docker.sock'), { code: 'ECONNREFUSED', syscall: 'connect' })));
+  assert.ok(!neverReachedDaemon(new Error('socket hang up')), 'a connection lost mid-request may have started it');
+  assert.ok(!neverReachedDaemon(dialStdioError('', 255, { host: 'h' })));
 });

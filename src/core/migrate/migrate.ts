@@ -19,6 +19,7 @@ import { preflight, PreflightError } from './preflight.js';
 import { decideFinish } from './precopyFinish.js';
 import { CodecUnavailableError, removeShippedRounds, resolveCodec, transferCheckpoint, type CodecChoice, type TransferCodec } from './transfer.js';
 import { MigrationFailedError, phaseTitle, rollBack, verifyRunning } from './state.js';
+import { neverReachedDaemon } from './targetRemoval.js';
 import type { MigrationPhase, MigrationRecord } from './types.js';
 import { copyVolumes, describeVolumePlan, dropSnapshots, planVolumes, prepareVolumeCopy, removeCreatedVolumes, targetVolumeProblems, underMount, type VolumeCopy, type VolumeMode } from './volumes.js';
 
@@ -116,8 +117,8 @@ async function migrateUnlocked(source: DockerHost, target: DockerHost, ref: stri
 
   const volumeMode: VolumeMode = opts.volumes ?? 'copy';
   // The target's partial container, then the volumes this migration created there, then the source.
-  const rollBackAll = async (_err?: unknown) => {
-    const rolled = await rollBack({ source, target, ...(sourceId ? { sourceId } : {}), ...(targetId ? { targetId } : {}), ...(createLost && !targetId ? { createLost } : {}), freezeTried, checkpoint: checkpointName });
+  const rollBackAll = async (err?: unknown) => {
+    const rolled = await rollBack({ source, target, ...(sourceId ? { sourceId } : {}), ...(targetId ? { targetId } : {}), ...(createLost && !targetId ? { createLost } : {}), targetMayRun: (phase === 'restore' && !neverReachedDaemon(err)) || phase === 'verify', freezeTried, checkpoint: checkpointName });
     if (rolled.target === 'removed' && createdVolumes.length) rolled.detail += ` ${(await removeCreatedVolumes(target, createdVolumes)).join(' ')}`;
     if (targetHolderId && rolled.target !== 'left') await target.docker.getContainer(targetHolderId).remove({ force: true }).catch(() => undefined);
     return rolled;

@@ -1,4 +1,5 @@
 import type { DockerHost } from '../host/dockerHost.js';
+import { DockerUnreachableError } from '../ssh/errors.js';
 
 /** Back-off between the tries of a removal (ms); mutable for tests. */
 export const REMOVAL_RETRY = { delaysMs: [500, 1_000, 2_000, 4_000] };
@@ -61,4 +62,17 @@ export async function findLostCreate(host: DockerHost, name: string, image: stri
     if (i < delaysMs.length) await new Promise((r) => setTimeout(r, delaysMs[i]));
   }
   return 'unknown';
+}
+
+/**
+ * The request never reached a daemon (its socket refused or missing, locally or behind ssh): a
+ * restore that failed so never started the target. Follows `cause` chains (wrapped errors).
+ */
+export function neverReachedDaemon(err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof DockerUnreachableError) return true;
+    const code = (e as { code?: unknown }).code;
+    if ((code === 'ECONNREFUSED' || code === 'ENOENT') && /connect/.test(String((e as { syscall?: unknown }).syscall ?? ''))) return true;
+  }
+  return false;
 }

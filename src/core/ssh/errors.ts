@@ -4,6 +4,14 @@ import { describeTarget, type SshOptions, type SshTarget } from './target.js';
 export type SshFailureKind = 'host-key' | 'unreachable' | 'auth' | 'config' | 'no-client';
 
 /** ssh itself failed (not the remote command): says what went wrong and what to do. */
+/**
+ * dial-stdio on the remote host could not open the daemon's socket: the request never reached a
+ * daemon, so it did nothing (a rollback may rely on that: a restore that got this never started).
+ */
+export class DockerUnreachableError extends Error {
+  override name = 'DockerUnreachableError';
+}
+
 export class SshError extends Error {
   constructor(
     readonly kind: SshFailureKind,
@@ -122,7 +130,7 @@ export function dialStdioError(stderr: string, exitCode: number | null, target: 
   const daemon = detail.match(/failed to open the raw stream connection: (.*)|(Cannot connect to the Docker daemon.*)|(permission denied while trying to connect.*)/);
   if (daemon) {
     const why = (daemon[1] ?? daemon[2] ?? daemon[3] ?? '').trim();
-    return new Error(`The Docker daemon on ${where} is not reachable from there (${why}): is dockerd running, and may this ssh user use its socket?`);
+    return new DockerUnreachableError(`The Docker daemon on ${where} is not reachable from there (${why}): is dockerd running, and may this ssh user use its socket?`);
   }
   return new Error(`The Docker connection over ssh to ${where} ended unexpectedly (exit ${exitCode ?? 'by signal'})${detail ? `: ${detail}` : ''}`);
 }
