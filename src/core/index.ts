@@ -30,6 +30,7 @@ export * from './hosts/index.js';
 export * from './periodic/plan.js';
 export * from './periodic/ticker.js';
 export * from './periodic/docker.js';
+export * from './periodic/registry.js';
 export * from './guard/frozenWatchdog.js';
 export * from './host/hostLock.js';
 export * from './criu/options.js';

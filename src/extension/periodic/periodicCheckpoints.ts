@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { formatPeriod, startPeriodic, type DockerHost, type PeriodicHandle, type PeriodicPlan, type ResultsStore, type TickerEvent } from '../../core/index.js';
+import { formatPeriod, startPeriodic, TickerRegistry, type DockerHost, type PeriodicHandle, type PeriodicPlan, type ResultsStore, type TickerEvent } from '../../core/index.js';
 import type { Logger } from '../ui/logger.js';
 
 interface Tally {
@@ -22,6 +22,8 @@ interface Running {
  */
 export class PeriodicCheckpoints implements vscode.Disposable {
   private readonly running = new Map<string, Running>();
+  /** Gates starts and holds the shutdown barrier (core/periodic/registry.ts, unit-tested). */
+  private readonly tickers = new TickerRegistry<PeriodicHandle>();
   private readonly changed = new vscode.EventEmitter<void>();
   /** A ticker started, made a version or stopped: the tree redraws. */
   readonly onDidChange = this.changed.event;
@@ -33,18 +35,10 @@ export class PeriodicCheckpoints implements vscode.Disposable {
 
   async start(host: DockerHost, containerId: string, plan: PeriodicPlan): Promise<PeriodicHandle> {
     const key = keyOf(host, containerId);
-    if (this.stopping) throw new Error('The window is closing: no new periodic checkpoints.');
-    if (this.running.has(key)) throw new Error('Periodic checkpoints already run for this container; stop them first.');
     // Counted from the first event on: the first version is made before startPeriodic returns.
     const tally: Tally = { name: containerId.slice(0, 12), versions: 0 };
-    const starting = startPeriodic(host, containerId, plan, { store: this.store, onEvent: (e) => this.onEvent(key, tally, e) });
-    // A ticker still starting when the window closes is stopped too (stopAll waits for it).
-    this.starting.add(starting);
-    const handle = await starting.finally(() => this.starting.delete(starting));
-    if (this.stopping) {
-      await handle.stop();
-      throw new Error(`The window is closing: periodic checkpoints of ${handle.container} stopped after their first version.`);
-    }
+    // A ticker still starting when the window closes is stopped too: stopAll waits for it.
+    const handle = await this.tickers.start(key, () => startPeriodic(host, containerId, plan, { store: this.store, onEvent: (e) => this.onEvent(key, tally, e) }));
     tally.name = handle.container;
     // A ticker that already stopped (e.g. its first version failed three times) is not listed.
     if (!tally.stopped) this.running.set(key, { host, containerId, handle, plan, tally });
@@ -74,10 +68,7 @@ export class PeriodicCheckpoints implements vscode.Disposable {
    * hosts it runs on must stay open until then (extension.ts closes them after). Idempotent.
    */
   stopAll(): Promise<void> {
-    const starting = [...this.starting].map((p) => p.then((h) => h.stop()));
-    const running = [...this.running.values()].map((r) => r.handle.stop());
-    this.stopping ??= Promise.allSettled([...starting, ...running]).then(() => undefined);
-    return this.stopping;
+    return this.tickers.stopAll();
   }
 
   /** Returns stopAll's promise: extension.ts closes the hosts only once it settles. */
@@ -86,9 +77,6 @@ export class PeriodicCheckpoints implements vscode.Disposable {
     this.changed.dispose();
     return stopped;
   }
-
-  private stopping: Promise<void> | undefined;
-  private readonly starting = new Set<Promise<PeriodicHandle>>();
 
   private onEvent(key: string, tally: Tally, e: TickerEvent): void {
     const name = tally.name;
