@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { execa } from 'execa';
-import { checkpointContainer, DockerHost, restoreContainer } from '../../src/core/index.js';
+import { checkpointContainer, DockerHost, migrateContainer, MigrationFailedError, restoreContainer } from '../../src/core/index.js';
 import type { CriuOptions } from '../../src/core/criu/options.js';
 import { readRuncConf, runcConfTarget } from '../../src/core/criu/runcConf.js';
 import { acquireHostLock } from '../../src/core/host/hostLock.js';
 import { assertContinues } from './continuity.js';
 import { signalCriuOf } from './faultHelpers.js';
-import { readCount, readFile, uniqueName, waitFor } from './helpers.js';
+import { hostA, isRunning, readCount, readFile, removeContainer, runContainer, uniqueName, waitFor } from './helpers.js';
 import { ThrowawayDaemon } from './throwawayDaemon.js';
 
 /**
@@ -132,4 +132,57 @@ test('the same with CRIU options in play (runc.conf changed for the restore): th
 
 test('the same with an established TCP connection inside the container (--tcp-established): it carries on after the second restore', async () => {
   await crashDuringRestore('counter + nc over loopback, --tcp-established', { tcpEstablished: true }, TCP_CMD);
+});
+
+test('the TARGET\'s dockerd killed mid-restore during a migration (A -> throwaway), then restarted: exactly one instance, the source counting on A', async () => {
+  const a = hostA();
+  const target = DockerHost.local('throwaway', daemon.endpoint);
+  const name = uniqueName('migkill');
+  const srcId = await runContainer(a, 'cryo-counter:latest', name);
+  let stopper: ReturnType<typeof signalCriuOf> | undefined;
+  try {
+    await waitFor('counter', async () => ((await readCount(a, srcId)) >= 5 ? true : undefined));
+    let killedAt = 0;
+    let criuPid = 0;
+    let crash: Promise<void> | undefined;
+    const onPhase = (p: string): void => {
+      // The target container exists from 'create' on: watch for its restore's CRIU, and crash the daemon under it.
+      if (p !== 'checkpoint') return;
+      crash = (async () => {
+        const tid = (await target.docker.getContainer(name).inspect()).Id;
+        stopper = signalCriuOf(tid, 'stop', '', 'restore');
+        criuPid = await stopper.pid;
+        killedAt = Date.now();
+        await daemon.kill();
+        process.kill(criuPid, 'SIGCONT');
+      })();
+    };
+    const err = await migrateContainer(a, target, name, { onPhase }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    await crash;
+    const failedMs = Date.now() - killedAt;
+    assert.ok(err instanceof MigrationFailedError, `the migration failed: ${String(err)}`);
+    console.log(`message (target killed): ${err.message}`);
+    assert.equal(err.phase, 'restore');
+    assert.equal(err.sourceState, 'restored');
+    assert.match(err.message, /went away during the restore/);
+    assert.doesNotMatch(err.message, /restore it again/, 'no advice that would make a second instance');
+    assert.match(err.message, /if it runs, stop it; remove it with: docker -H \S+ rm -f \w+/);
+    // Source back on A and counting; then the target's daemon comes back: the target must not run too.
+    const frozen = await readCount(a, srcId);
+    await assertContinues(a, srcId, frozen, { stale: frozen });
+    const startMs = await daemon.start();
+    const t = await target.docker.getContainer(name).inspect().catch(() => undefined);
+    assert.ok(!t?.State.Running, `the target does not run after its daemon restarted (${t?.State.Status ?? 'gone'})`);
+    assert.ok(await isRunning(a, srcId), 'the source still runs: one instance');
+    console.log(
+      `figure: target dockerd killed mid-restore of a migration A -> throwaway: failed ${failedMs} ms after the kill at ${err.phase}; source ${err.sourceState} (counting), target said ${err.targetState}; after its restart (${startMs} ms) the target is ${t?.State.Status ?? 'gone'}: one instance`,
+    );
+    if (t) await target.docker.getContainer(t.Id).remove({ force: true });
+  } finally {
+    stopper?.cancel();
+    await removeContainer(a, srcId);
+  }
 });
