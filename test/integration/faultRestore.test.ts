@@ -7,7 +7,7 @@ import { readRuncConf, runcConfTarget } from '../../src/core/criu/runcConf.js';
 import { acquireHostLock } from '../../src/core/host/hostLock.js';
 import { assertContinues } from './continuity.js';
 import { signalCriuOf } from './faultHelpers.js';
-import { readCount, uniqueName, waitFor } from './helpers.js';
+import { readCount, readFile, uniqueName, waitFor } from './helpers.js';
 import { ThrowawayDaemon } from './throwawayDaemon.js';
 
 /**
@@ -39,9 +39,21 @@ async function ctrdBlobs(): Promise<string[]> {
   return r.stdout.split('\n').filter(Boolean);
 }
 
-async function crashDuringRestore(label: string, criu: CriuOptions | undefined): Promise<void> {
+/**
+ * A TCP connection established inside the container (loopback of its own network namespace)
+ * that lives on only if CRIU restores it: a busybox nc client writes lines to an nc
+ * listener, which appends them to /tcp.log (two lines a second).
+ */
+// The listener's stdin never ends (busybox nc closes the connection at its stdin's end).
+const TCP_CMD = ['/bin/sh', '-c', '(tail -f /dev/null | nc -l -p 9000 > /tcp.log) & sleep 0.3; (while :; do echo x; sleep 0.5; done) | nc 127.0.0.1 9000 & exec /bin/sh /counter.sh'];
+
+async function tcpLines(host: DockerHost, id: string): Promise<number> {
+  return (await readFile(host, id, '/tcp.log')).split('\n').filter(Boolean).length;
+}
+
+async function crashDuringRestore(label: string, criu: CriuOptions | undefined, cmd?: string[]): Promise<void> {
   const host = DockerHost.local('throwaway', daemon.endpoint);
-  const c = await host.docker.createContainer({ Image: 'cryo-counter:latest', name: uniqueName('rkill'), HostConfig: { NetworkMode: 'none' } });
+  const c = await host.docker.createContainer({ Image: 'cryo-counter:latest', name: uniqueName('rkill'), ...(cmd ? { Cmd: cmd } : {}), HostConfig: { NetworkMode: 'none' } });
   const id = c.id;
   try {
     await c.start();
@@ -92,8 +104,13 @@ async function crashDuringRestore(label: string, criu: CriuOptions | undefined):
       secondMs = Math.round(again.wallMs);
       await assertContinues(host, id, frozen);
     }
+    if (cmd) {
+      // The connection came back with the process: the listener keeps receiving.
+      const lines = await tcpLines(host, id);
+      await waitFor('lines over the restored TCP connection', async () => ((await tcpLines(host, id)) > lines + 1 ? true : undefined), 15_000);
+    }
     const top = (await execa('docker', ['-H', daemon.endpoint, 'top', id, '-eo', 'pid,args'])).stdout;
-    assert.equal(top.split('\n').filter((l) => l.includes('counter.sh')).length, 1, `one counter process: ${top}`);
+    assert.equal(top.split('\n').filter((l) => /^\d+\s+\/bin\/sh \/counter\.sh$/.test(l.trim())).length, 1, `one counter process: ${top}`);
     const leftBlobs = (await ctrdBlobs()).filter((b) => !blobsBefore.includes(b));
     assert.deepEqual(leftBlobs, [], 'no checkpoint blob left in containerd');
     console.log(
@@ -111,4 +128,8 @@ test('dockerd killed mid-restore and restarted: the container is restorable agai
 
 test('the same with CRIU options in play (runc.conf changed for the restore): the user\'s runc.conf is back', async () => {
   await crashDuringRestore('counter, --tcp-established via runc.conf', { tcpEstablished: true });
+});
+
+test('the same with an established TCP connection inside the container (--tcp-established): it carries on after the second restore', async () => {
+  await crashDuringRestore('counter + nc over loopback, --tcp-established', { tcpEstablished: true }, TCP_CMD);
 });
