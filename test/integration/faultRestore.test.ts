@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { execa } from 'execa';
-import { checkpointContainer, DockerHost, restoreContainer } from '../../src/core/index.js';
+import { checkpointContainer, DockerHost, migrateContainer, MigrationFailedError, restoreContainer } from '../../src/core/index.js';
 import type { CriuOptions } from '../../src/core/criu/options.js';
 import { readRuncConf, runcConfTarget } from '../../src/core/criu/runcConf.js';
 import { acquireHostLock } from '../../src/core/host/hostLock.js';
 import { assertContinues } from './continuity.js';
 import { signalCriuOf } from './faultHelpers.js';
-import { readCount, uniqueName, waitFor } from './helpers.js';
+import { hostA, isRunning, readCount, readFile, removeContainer, runContainer, uniqueName, waitFor } from './helpers.js';
 import { ThrowawayDaemon } from './throwawayDaemon.js';
 
 /**
@@ -39,9 +39,21 @@ async function ctrdBlobs(): Promise<string[]> {
   return r.stdout.split('\n').filter(Boolean);
 }
 
-async function crashDuringRestore(label: string, criu: CriuOptions | undefined): Promise<void> {
+/**
+ * A TCP connection established inside the container (loopback of its own network namespace)
+ * that lives on only if CRIU restores it: a busybox nc client writes lines to an nc
+ * listener, which appends them to /tcp.log (two lines a second).
+ */
+// The listener's stdin never ends (busybox nc closes the connection at its stdin's end).
+const TCP_CMD = ['/bin/sh', '-c', '(tail -f /dev/null | nc -l -p 9000 > /tcp.log) & sleep 0.3; (while :; do echo x; sleep 0.5; done) | nc 127.0.0.1 9000 & exec /bin/sh /counter.sh'];
+
+async function tcpLines(host: DockerHost, id: string): Promise<number> {
+  return (await readFile(host, id, '/tcp.log')).split('\n').filter(Boolean).length;
+}
+
+async function crashDuringRestore(label: string, criu: CriuOptions | undefined, cmd?: string[]): Promise<void> {
   const host = DockerHost.local('throwaway', daemon.endpoint);
-  const c = await host.docker.createContainer({ Image: 'cryo-counter:latest', name: uniqueName('rkill'), HostConfig: { NetworkMode: 'none' } });
+  const c = await host.docker.createContainer({ Image: 'cryo-counter:latest', name: uniqueName('rkill'), ...(cmd ? { Cmd: cmd } : {}), HostConfig: { NetworkMode: 'none' } });
   const id = c.id;
   try {
     await c.start();
@@ -92,8 +104,13 @@ async function crashDuringRestore(label: string, criu: CriuOptions | undefined):
       secondMs = Math.round(again.wallMs);
       await assertContinues(host, id, frozen);
     }
+    if (cmd) {
+      // The connection came back with the process: the listener keeps receiving.
+      const lines = await tcpLines(host, id);
+      await waitFor('lines over the restored TCP connection', async () => ((await tcpLines(host, id)) > lines + 1 ? true : undefined), 15_000);
+    }
     const top = (await execa('docker', ['-H', daemon.endpoint, 'top', id, '-eo', 'pid,args'])).stdout;
-    assert.equal(top.split('\n').filter((l) => l.includes('counter.sh')).length, 1, `one counter process: ${top}`);
+    assert.equal(top.split('\n').filter((l) => /^\d+\s+\/bin\/sh \/counter\.sh$/.test(l.trim())).length, 1, `one counter process: ${top}`);
     const leftBlobs = (await ctrdBlobs()).filter((b) => !blobsBefore.includes(b));
     assert.deepEqual(leftBlobs, [], 'no checkpoint blob left in containerd');
     console.log(
@@ -111,4 +128,61 @@ test('dockerd killed mid-restore and restarted: the container is restorable agai
 
 test('the same with CRIU options in play (runc.conf changed for the restore): the user\'s runc.conf is back', async () => {
   await crashDuringRestore('counter, --tcp-established via runc.conf', { tcpEstablished: true });
+});
+
+test('the same with an established TCP connection inside the container (--tcp-established): it carries on after the second restore', async () => {
+  await crashDuringRestore('counter + nc over loopback, --tcp-established', { tcpEstablished: true }, TCP_CMD);
+});
+
+test('the TARGET\'s dockerd killed mid-restore during a migration (A -> throwaway), then restarted: exactly one instance, the source counting on A', async () => {
+  const a = hostA();
+  const target = DockerHost.local('throwaway', daemon.endpoint);
+  const name = uniqueName('migkill');
+  const srcId = await runContainer(a, 'cryo-counter:latest', name);
+  let stopper: ReturnType<typeof signalCriuOf> | undefined;
+  try {
+    await waitFor('counter', async () => ((await readCount(a, srcId)) >= 5 ? true : undefined));
+    let killedAt = 0;
+    let criuPid = 0;
+    let crash: Promise<void> | undefined;
+    const onPhase = (p: string): void => {
+      // The target container exists from 'create' on: watch for its restore's CRIU, and crash the daemon under it.
+      if (p !== 'checkpoint') return;
+      crash = (async () => {
+        const tid = (await target.docker.getContainer(name).inspect()).Id;
+        stopper = signalCriuOf(tid, 'stop', '', 'restore');
+        criuPid = await stopper.pid;
+        killedAt = Date.now();
+        await daemon.kill();
+        process.kill(criuPid, 'SIGCONT');
+      })();
+    };
+    const err = await migrateContainer(a, target, name, { onPhase }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    await crash;
+    const failedMs = Date.now() - killedAt;
+    assert.ok(err instanceof MigrationFailedError, `the migration failed: ${String(err)}`);
+    console.log(`message (target killed): ${err.message}`);
+    assert.equal(err.phase, 'restore');
+    assert.equal(err.sourceState, 'restored');
+    assert.match(err.message, /went away during the restore/);
+    assert.doesNotMatch(err.message, /restore it again/, 'no advice that would make a second instance');
+    assert.match(err.message, /if it runs, stop it; remove it with: docker -H \S+ rm -f \w+/);
+    // Source back on A and counting; then the target's daemon comes back: the target must not run too.
+    const frozen = await readCount(a, srcId);
+    await assertContinues(a, srcId, frozen, { stale: frozen });
+    const startMs = await daemon.start();
+    const t = await target.docker.getContainer(name).inspect().catch(() => undefined);
+    assert.ok(!t?.State.Running, `the target does not run after its daemon restarted (${t?.State.Status ?? 'gone'})`);
+    assert.ok(await isRunning(a, srcId), 'the source still runs: one instance');
+    console.log(
+      `figure: target dockerd killed mid-restore of a migration A -> throwaway: failed ${failedMs} ms after the kill at ${err.phase}; source ${err.sourceState} (counting), target said ${err.targetState}; after its restart (${startMs} ms) the target is ${t?.State.Status ?? 'gone'}: one instance`,
+    );
+    if (t) await target.docker.getContainer(t.Id).remove({ force: true });
+  } finally {
+    stopper?.cancel();
+    await removeContainer(a, srcId);
+  }
 });

@@ -5,6 +5,7 @@ import { after, test } from 'node:test';
 import { execa } from 'execa';
 import { ResultsStore, type MigrationRecord } from '../../src/core/index.js';
 import { assertContinues } from './continuity.js';
+import { signalCriuOf } from './faultHelpers.js';
 import { hostA, hostB, isRunning, readCount, removeContainer, runContainer, tempResultsStore, uniqueName, waitFor } from './helpers.js';
 
 /**
@@ -84,6 +85,37 @@ test('Ctrl-C (SIGINT) during a migration: exit 1, "cancelled", the source runnin
   const v = await readCount(a, id);
   await waitFor('the source counts on', async () => ((await readCount(a, id)) > v ? true : undefined));
   assert.equal(await b.docker.getContainer(name).inspect().then(() => true, () => false), false, 'nothing was left on B');
+});
+
+test('Ctrl-C while the source is being dumped (its CRIU held): exit 1, "cancelled", the last lines say where each side is; the source counts on, nothing on B', async () => {
+  const { name, id } = await counter('mig-cli-frozen');
+  const criu = signalCriuOf(id, 'stop');
+  try {
+    const before = await readCount(a, id);
+    const child = cryo('migrate', name, '--to', 'host-b', '--no-precopy');
+    const pid = await criu.pid; // the migration's dump, held: the freeze is under way
+    child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 500));
+    process.kill(pid, 'SIGCONT');
+    const r = await child;
+    const stderr = String(r.stderr);
+    console.log(`cancel during the dump, the CLI said:\n${stderr.split('\n').filter((l) => !l.startsWith('[')).join('\n')}`);
+    assert.equal(r.exitCode, 1, stderr);
+    assert.match(stderr, /cryo: cancelling after the current step/);
+    assert.match(stderr, /cryo: migration of .* cancelled at /);
+    // A dump in progress is not interrupted: it completes, so the source comes back from it.
+    assert.match(stderr, /source on local: running again, restored from the migration checkpoint/);
+    assert.match(stderr, /target on host-b: the partial container was removed/);
+    assert.doesNotMatch(stderr, /unexpected error|at .*\.js:\d+/, 'no stack trace');
+    await waitFor('the source running', async () => ((await isRunning(a, id)) ? true : undefined));
+    const v = await readCount(a, id);
+    assert.ok(v > before, `the source went on from where it was (${before}), not from scratch: ${v}`);
+    await waitFor('the source counts on', async () => ((await readCount(a, id)) > v ? true : undefined));
+    assert.equal(await b.docker.getContainer(name).inspect().then(() => true, () => false), false, 'nothing was left on B');
+  } finally {
+    criu.cancel();
+    await criu.pid.then((p) => process.kill(p, 'SIGCONT')).catch(() => undefined);
+  }
 });
 
 // Hostile input: refused while parsing (exit 2), nothing asked of either daemon.

@@ -16,6 +16,9 @@ test('a daemon gone mid-call is told apart from Docker refusing the restore', ()
   assert.match(m, /went away during the restore of web from cp1 \(socket hang up\)/);
   assert.match(m, /checkpoint is intact/);
   assert.match(m, /if it is stopped, restore it again from cp1/);
+  const mig = interruptedRestoreMessage('unix:///run/b.sock', 'web', 'cryo-mig-1', 'socket hang up', { migration: true });
+  assert.doesNotMatch(mig, /restore it again/);
+  assert.match(mig, /Do not restore the target again/);
 });
 
 test('the partial containerd ingest of a disk-full Docker checkpoint is found in its message (measured text), nothing else', async () => {

@@ -57,7 +57,7 @@ export async function migrateCommand(ctx: CliContext, cmd: MigrateCommand): Prom
   } catch (e) {
     if (!(e instanceof MigrationFailedError)) throw e; // refused before anything happened: main prints it (exit 1)
     const how = e.cause instanceof Error && e.cause.name === 'AbortError' ? 'cancelled' : 'failed';
-    ctx.err(`cryo: migration of ${cmd.container} ${how} at ${phaseTitle(e.phase, e.codec)}: ${firstLine(e.cause)}`);
+    ctx.err(`cryo: migration of ${cmd.container} ${how} at ${phaseTitle(e.phase, e.codec)}${how === 'failed' ? `: ${firstLine(e.cause)}` : ''}`);
     ctx.err(`  source on ${source.name}: ${SOURCE_WORDS[e.sourceState]}`);
     ctx.err(`  target on ${target.name}: ${TARGET_WORDS[e.targetState]}`);
     ctx.err(`  ${e.detail.split('\n').join('\n  ')}`);

@@ -95,7 +95,7 @@ async function restoreUnlocked(
   // Only Docker's start reads runc.conf: the change is held for that and no longer.
   const conf = criuConfigFileOf(c.inspect);
   if (criu && conf === null) throw new UnavailableError(`Container ${c.name} has an empty org.criu.config annotation: runc gives CRIU no config file, so the options checkpoint ${name} was made with (${describeCriuOptions(criu)}) cannot reach its restore. Remove the annotation, or point it to a file.`);
-  const start = (id: string) => withRuncConf(host, criu, () => startWithRetry(host, id, name, c.name), { ...(conf ? { conf } : {}), onTiming: (t) => (runcConfMs = t.applyMs + t.putBackMs) });
+  const start = (id: string) => withRuncConf(host, criu, () => startWithRetry(host, id, name, c.name, opts.tags?.['migration'] !== undefined), { ...(conf ? { conf } : {}), onTiming: (t) => (runcConfMs = t.applyMs + t.putBackMs) });
   try {
     // What a restore interrupted by the daemon's death left in runc's state (restore/interrupted.ts).
     if (route.route !== 'recreate') await clearStaleRuncState(host.runner, c.id, c.name);
@@ -127,7 +127,7 @@ async function restoreUnlocked(
  * containerd sometimes answers "content sha256:... already exists" to a restore right after
  * a checkpoint; the same start succeeds when tried again (seen on these hosts).
  */
-async function startWithRetry(host: DockerHost, id: string, name: string, containerName: string): Promise<void> {
+async function startWithRetry(host: DockerHost, id: string, name: string, containerName: string, migration: boolean): Promise<void> {
   let cleared = false;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -144,7 +144,7 @@ async function startWithRetry(host: DockerHost, id: string, name: string, contai
         cleared = true;
         continue;
       }
-      if (daemonWentAway(message)) throw new RestoreFailedError(interruptedRestoreMessage(host.endpoint, containerName, name, message));
+      if (daemonWentAway(message)) throw new RestoreFailedError(interruptedRestoreMessage(host.endpoint, containerName, name, message, { migration }));
       // A CRIU restore can fail on a transient shortage (memory on a small host under load);
       // the checkpoint is untouched by the failure, so one more try costs only time.
       if (attempt < 2 && /criu failed: type RESTORE/.test(message)) continue;

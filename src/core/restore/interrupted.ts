@@ -25,9 +25,12 @@ export function daemonWentAway(message: string): boolean {
 }
 
 /** Said when the daemon went away during a restore: what became of what, and what to do. */
-export function interruptedRestoreMessage(endpoint: string, container: string, checkpoint: string, message: string): string {
+export function interruptedRestoreMessage(endpoint: string, container: string, checkpoint: string, message: string, opts: { migration?: boolean } = {}): string {
+  const head = `Docker on ${endpoint} went away during the restore of ${container} from ${checkpoint} (${message.split('\n')[0]}).`;
+  // A migration's target: restoring it again would make a second instance once the source is back; the rollback says what to do.
+  if (opts.migration) return `${head} Do not restore the target again: the migration rolls back to the source.`;
   return (
-    `Docker on ${endpoint} went away during the restore of ${container} from ${checkpoint} (${message.split('\n')[0]}). ` +
+    `${head} ` +
     `The checkpoint is intact. Once the daemon answers again, look at ${container}: if it is stopped, restore it again from ${checkpoint} ` +
     '(Cryo clears what the interrupted restore left in containerd); if it runs, the restore completed.'
   );
