@@ -29,15 +29,28 @@ before(async () => {
   await daemon.start();
   ssh = await ThrowawaySshHost.start(daemon);
   t = ssh.host('host-t');
-  assert.ok((await t.capabilities()).engines.runc.ok, 'the throwaway host over ssh must work');
+  const runc = (await t.capabilities()).engines.runc;
+  assert.ok(runc.ok, `the throwaway host over ssh must work: ${runc.reason}`);
 });
 
 after(async () => {
-  for (const [h, id] of made) await removeContainer(h(), id).catch(() => undefined);
-  await t?.dispose();
-  await ssh?.stop();
-  await daemon?.destroy();
+  // A failed case may leave T's ssh down or its daemon dead: bring both back, or at least destroy
+  // the daemon (its shims and containers with it) whatever else fails.
+  try {
+    await ssh?.up().catch(() => undefined);
+    const answers = daemon && (await execa('docker', ['-H', daemon.endpoint, 'version'], { reject: false })).exitCode === 0;
+    if (daemon && !answers) await daemon.start(20_000).catch(() => undefined);
+    for (const [h, id] of made) await withTimeout(removeContainer(h(), id).catch(() => undefined), 30_000);
+    await withTimeout(t?.dispose(), 10_000);
+  } finally {
+    await ssh?.stop();
+    await daemon?.destroy();
+  }
 });
+
+function withTimeout(p: Promise<unknown> | undefined, ms: number): Promise<unknown> {
+  return Promise.race([p, sleep(ms)]);
+}
 
 /** Processes of containers run by the throwaway daemon's shims (they outlive a dockerd crash). */
 async function counterProcessesOnT(): Promise<number> {

@@ -66,6 +66,7 @@ export class ThrowawaySshHost {
 
   /** Starts the sshd and waits until a login works. */
   async up(): Promise<void> {
+    if (this.sshd && this.sshd.exitCode === null && this.sshd.signalCode === null) return;
     const { dir, port } = this;
     // -D: stays our child (killed by pid); -e: its log on stderr, kept for a failure message.
     const sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -91,14 +92,18 @@ export class ThrowawaySshHost {
   async down(): Promise<void> {
     const s = this.sshd;
     if (!s?.pid || s.exitCode !== null) return;
-    const rows = String((await execa('ps', ['-eo', 'pid=,ppid='])).stdout).split('\n').map((l) => l.trim().split(/\s+/).map(Number));
+    const rows = String((await execa('ps', ['-eo', 'pid=,ppid=,comm='])).stdout).split('\n').map((l) => l.trim().split(/\s+/));
     const tree = new Set([s.pid]);
     for (let grew = true; grew; ) {
       grew = false;
-      for (const [pid, ppid] of rows) if (tree.has(ppid!) && !tree.has(pid!)) grew = !!tree.add(pid!);
+      for (const [pid, ppid] of rows) if (tree.has(Number(ppid)) && !tree.has(Number(pid))) grew = !!tree.add(Number(pid));
     }
+    // Only the sshd processes, as a dropped network would: the sessions' shells are never
+    // SIGKILLed (one killed inside root's .bashrc `pyenv rehash` leaves its lock, and every later
+    // ssh login on this machine then waits 60 s); they see their connection end and exit.
+    const sshds = rows.filter(([pid, , comm]) => tree.has(Number(pid)) && comm === 'sshd').map(([pid]) => Number(pid));
     const gone = new Promise((r) => s.once('exit', r));
-    for (const pid of tree) {
+    for (const pid of sshds) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
