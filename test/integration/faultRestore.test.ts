@@ -186,3 +186,66 @@ test('the TARGET\'s dockerd killed mid-restore during a migration (A -> throwawa
     await removeContainer(a, srcId);
   }
 });
+
+/** The container's counter processes on this machine (by the cgroup that names its id). */
+async function counterPids(id: string): Promise<number[]> {
+  const r = await execa('bash', ['-c', 'for p in $(pgrep -f "^/bin/sh /counter.sh$"); do grep -q "$1" /proc/$p/cgroup 2>/dev/null && echo $p; done; true', 'bash', id]);
+  return r.stdout.split('\n').filter(Boolean).map(Number);
+}
+
+test('dockerd killed just AFTER CRIU restored the process: it runs on unseen by Docker; Cryo refuses a second restore (never twice) and says how to end it', async () => {
+  const host = DockerHost.local('throwaway', daemon.endpoint);
+  const c = await host.docker.createContainer({ Image: 'cryo-counter:latest', name: uniqueName('rlate'), HostConfig: { NetworkMode: 'none' } });
+  const id = c.id;
+  let ghost = 0;
+  try {
+    await c.start();
+    await waitFor('counter', async () => ((await readCount(host, id)) >= 5 ? true : undefined));
+    assert.equal((await checkpointContainer(host, id, { name: 'cp1', leaveRunning: false, engine: 'runc' })).outcome, 'ok');
+    const frozen = await readCount(host, id);
+    // The restored process appears in the container's cgroup: the daemon dies at that moment.
+    const watch = execa('bash', ['-c', 'end=$((SECONDS+60)); while [ $SECONDS -lt $end ]; do for p in $(pgrep -f "^/bin/sh /counter.sh$"); do grep -q "$1" /proc/$p/cgroup 2>/dev/null && { echo $p; exit 0; }; done; done; exit 1', 'bash', id], { reject: false });
+    const attempt = restoreContainer(host, id, 'cp1').then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    ghost = Number((await watch).stdout.trim());
+    assert.ok(ghost > 0, 'the restored process appeared');
+    await daemon.kill();
+    const err = await attempt;
+    // The race may let Docker record the start first: then it is simply running, once.
+    const startMs = await daemon.start();
+    const state = (await host.docker.getContainer(id).inspect()).State;
+    const ghostCount = (p: number) => async () => Number((await execa('cat', [`/proc/${p}/root/count`])).stdout.trim());
+    if (state.Running) {
+      assert.equal(err, undefined, 'Docker recorded the start');
+      assert.deepEqual(await counterPids(id), [ghost]);
+      console.log('figure: dockerd killed just after CRIU restored: Docker had recorded the start, running once');
+      return;
+    }
+    assert.ok(err instanceof Error && /went away during the restore/.test(err.message), String(err));
+    assert.deepEqual(await counterPids(id), [ghost], 'the restored process runs on, once');
+    await assertContinues(host, id, frozen, { path: ghostCount(ghost) });
+    const refused = await restoreContainer(host, id, 'cp1').then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    assert.ok(refused instanceof Error, 'the second restore is refused');
+    assert.match(refused.message, /runs outside Docker: runc has it running \(pid \d+\)/);
+    assert.match(refused.message, /Restoring now would run it twice/);
+    assert.deepEqual(await counterPids(id), [ghost], 'still one process');
+    // Ending it as the message says ends it. (A restore in place afterwards still hangs on
+    // Docker 20.10 here: measured by hand, not solved; the message says so.)
+    const cmd = /or end it: (runc \S+ \S+ kill \w+ KILL)\./.exec(refused.message)?.[1];
+    assert.ok(cmd, refused.message);
+    await execa('runc', cmd.split(' ').slice(1));
+    await waitFor('the unseen process ended', async () => ((await counterPids(id)).length === 0 ? true : undefined), 10_000);
+    console.log(
+      `figure: dockerd killed just after CRIU restored the process: after the restart (${startMs} ms) Docker says ${state.Status} while it runs on (one process, counter continues); ` +
+        'a second restore refused ("runs outside Docker … would run it twice"), still one process; the runc kill it names ends it',
+    );
+  } finally {
+    await host.docker.getContainer(id).remove({ force: true }).catch(() => undefined);
+    if (ghost) await execa('kill', ['-9', String(ghost)], { reject: false });
+  }
+});
