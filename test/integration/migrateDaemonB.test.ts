@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
 import { after, before, test } from 'node:test';
-import { DockerHost, migrateContainer, MigrationFailedError, type MigrationPhase, type MigrationRecord } from '../../src/core/index.js';
+import { DockerHost, migrateContainer, MigrationFailedError, restoreContainer, type MigrationPhase, type MigrationRecord } from '../../src/core/index.js';
 import { assertContinues } from './continuity.js';
 import { signalCriuOf } from './faultHelpers.js';
 import { isRunning, readCount, removeContainer, runContainer, sleep, tempResultsStore, uniqueName, waitFor } from './helpers.js';
@@ -57,26 +57,45 @@ async function running(name: string, h: DockerHost): Promise<number> {
   return (await h.docker.listContainers({ filters: { name: [`^/${name}$`] } })).length;
 }
 
-/**
- * How the kill is placed: at the phase's start (checkpoint: the freeze runs on A while T is
- * down; transfer: the checkpoint files still travel over ssh, the restore then finds no daemon),
- * or inside the restore, with CRIU held stopped on T until the daemon is dead.
- */
-const CASES: { at: MigrationPhase; insideCriu?: boolean }[] = [{ at: 'checkpoint' }, { at: 'transfer' }, { at: 'restore', insideCriu: true }];
+/** Waits (up to 10 s) until T runs `runc restore` of the container. */
+async function restoreRunsOnT(id: string): Promise<void> {
+  for (const end = Date.now() + 10_000; Date.now() < end; ) {
+    if ((await execa('pgrep', ['-f', `runc.* restore .*${id}`], { reject: false })).stdout.trim()) return;
+  }
+  throw new Error('no runc restore of the target appeared on T');
+}
 
-for (const { at, insideCriu } of CASES) {
-  test(`T's dockerd killed at ${at}${insideCriu ? ' (inside CRIU restore)' : ''}, then started again: one instance, nothing left on T, messages say what became of each side`, async () => {
-    const name = uniqueName(`dkill-${at}`);
+/**
+ * The faults: T's dockerd killed at a phase's start (checkpoint: the freeze runs on A while T is
+ * down; transfer: the checkpoint files still travel over ssh, the restore then finds no daemon)
+ * or inside the restore, with CRIU held stopped on T until the daemon is dead; or T's ssh gone
+ * for good (sshd and its connections killed) while T's daemon restores, and on with it.
+ */
+type Fault = { what: 'daemon killed' | 'ssh lost'; at: MigrationPhase; inside?: boolean };
+const CASES: Fault[] = [
+  { what: 'daemon killed', at: 'checkpoint' },
+  { what: 'daemon killed', at: 'transfer' },
+  { what: 'daemon killed', at: 'restore', inside: true },
+  { what: 'ssh lost', at: 'restore', inside: true },
+];
+
+for (const f of CASES) {
+  const label = `T's ${f.what} at ${f.at}${f.inside ? (f.what === 'ssh lost' ? ' (inside runc restore)' : ' (inside CRIU restore)') : ''}`;
+  test(`${label}, then back: one instance, nothing half left on T, messages say what became of each side`, async () => {
+    const name = uniqueName(`tfault-${f.at}`);
     const srcId = await runContainer(a, 'cryo-counter:latest', name);
     made.push([() => a, srcId]);
     await waitFor('counter >= 5', async () => ((await readCount(a, srcId)) >= 5 ? true : undefined));
 
-    let killed: Promise<number> | undefined;
-    let criu: ReturnType<typeof signalCriuOf> | undefined;
-    const kill = async (): Promise<number> => {
-      if (insideCriu) {
-        const tid = (await t.docker.getContainer(name).inspect()).Id;
-        criu = signalCriuOf(tid, 'stop', '', 'restore');
+    let faulted: Promise<number> | undefined;
+    const fault = async (): Promise<number> => {
+      if (f.what === 'ssh lost') {
+        await restoreRunsOnT((await t.docker.getContainer(name).inspect()).Id);
+        await ssh.down();
+        return performance.now();
+      }
+      if (f.inside) {
+        const criu = signalCriuOf((await t.docker.getContainer(name).inspect()).Id, 'stop', '', 'restore');
         const pid = await criu.pid;
         await daemon.kill();
         const at = performance.now();
@@ -86,54 +105,82 @@ for (const { at, insideCriu } of CASES) {
       await daemon.kill();
       return performance.now();
     };
-    const err = await migrateContainer(a, t, name, { precopy: false, onPhase: (p) => void (p === at && (killed = kill())) }, store).then(
+    const err = await migrateContainer(a, t, name, { precopy: false, onPhase: (p) => void (p === f.at && (faulted = fault())) }, store).then(
       () => undefined,
       (e: unknown) => e,
     );
     const endedAt = performance.now();
-    const killAt = await killed;
-    assert.ok(killAt !== undefined, 'the daemon was killed');
-    // While T's daemon is down: never two running instances (a target restored by an orphaned shim would be one).
+    const faultAt = await faulted;
+    assert.ok(faultAt !== undefined, 'the fault was injected');
+    // While T is out of reach: never two running instances (a target restored on T would be one).
+    await sleep(1_000);
     const onTWhileDown = await counterProcessesOnT();
     const onA = await running(name, a);
-    console.log(`# while T was down: ${onA} running on A, ${onTWhileDown} counter process(es) under T's shims`);
+    console.log(`# ${label}: while T was out of reach: ${onA} running on A, ${onTWhileDown} counter process(es) under T's shims`);
     assert.ok(onA + onTWhileDown <= 1, `never two instances: ${onA} on A and ${onTWhileDown} on T`);
 
-    const restartMs = await daemon.start();
+    const backMs = f.what === 'ssh lost' ? await timed(() => ssh.up()) : await daemon.start();
     const rec = (await store.readAll()).filter((r): r is MigrationRecord => r.kind === 'migration' && r.container === name).pop();
     assert.ok(rec, 'the migration was recorded');
     const left = await waitFor('T answers', () => t.docker.listContainers({ all: true, filters: { name: [`^/${name}$`] } }).catch(() => undefined), 30_000);
     for (const c of left) made.push([() => t, c.Id]);
-    const one = (await running(name, a)) + (await running(name, t));
 
     if (err === undefined) {
-      assert.equal(one, 1, 'exactly one instance');
+      assert.equal((await running(name, a)) + (await running(name, t)), 1, 'exactly one instance');
       const tid = left[0]!.Id;
       assert.ok(await isRunning(t, tid), 'the target runs');
       await assertContinues(t, tid, await readCount(t, tid));
-      console.log(`figure: T's dockerd killed at ${at}: migration completed anyway; one instance on T; downtime ${Math.round(rec.downtimeMs ?? 0)} ms`);
+      console.log(`figure: ${label}: migration completed anyway; one instance on T; downtime ${Math.round(rec.downtimeMs ?? 0)} ms`);
       return;
     }
     assert.ok(err instanceof MigrationFailedError, String(err));
-    console.log(`# ${at}: ${err.message.replace(/\n/g, ' | ')}`);
-    assert.equal(err.sourceState, 'restored', err.detail);
-    assert.ok(await isRunning(a, srcId), 'the source runs');
-    await assertContinues(a, srcId, await readCount(a, srcId));
-    assert.match(err.message, /Docker daemon on .* is not reachable|ended unexpectedly|daemon/i, 'the message says the target daemon went away');
-    assert.match(err.detail, /source container was restored on local/, 'the message says what became of the source');
-    if (left.length) {
-      // The daemon was down during the rollback: what stayed must be named with its removal.
-      assert.equal(left.length, 1, 'at most the one partial container');
-      assert.notEqual(left[0]!.State, 'running', 'the partial target does not run after T came back');
-      assert.ok(['left', 'unknown'].includes(err.targetState), `target ${err.targetState} but ${left[0]!.Id.slice(0, 12)} is on T`);
-      assert.ok(err.detail.includes(left[0]!.Id.slice(0, 12)) && err.detail.includes(`rm -f ${left[0]!.Id.slice(0, 12)}`), `the message names what is left and how to remove it: ${err.detail}`);
-      await t.docker.getContainer(left[0]!.Id).remove({ force: true, v: true });
+    console.log(`# ${label}: ${err.message.replace(/\n/g, ' | ')}`);
+    assert.match(err.message, /not reachable|ended unexpectedly|went away|ssh/i, 'the message says T went away');
+    const there = left[0];
+    if (there) {
+      assert.equal(left.length, 1, 'at most the one container of the migration');
+      assert.ok(['left', 'unknown'].includes(err.targetState), `target ${err.targetState} but ${there.Id.slice(0, 12)} is on T`);
+      assert.ok(err.detail.includes(`rm -f ${there.Id.slice(0, 12)}`), `the message names what is on T and how to remove it: ${err.detail}`);
     } else assert.ok(['removed', 'none'].includes(err.targetState), err.detail);
-    assert.equal(await running(name, a) + (await running(name, t)), 1, 'exactly one instance');
-    assert.equal(one, 1);
+
+    let outcome: string;
+    if (err.sourceState === 'stopped') {
+      // The target may have run when T went out of reach: the source was kept stopped. Do what the message says.
+      assert.match(err.detail, /KEPT STOPPED on local with its checkpoint (cryo-mig-\w+)/, err.detail);
+      const checkpoint = /with its checkpoint (cryo-mig-\w+)/.exec(err.detail)![1]!;
+      assert.equal(await running(name, a), 0, 'the source did not run while the target might');
+      if (there?.State === 'running') {
+        await assertContinues(t, there.Id, await readCount(t, there.Id));
+        await removeContainer(a, srcId);
+        outcome = 'target ran on T: migration went through (source removed as the message says)';
+      } else {
+        if (there) await t.docker.getContainer(there.Id).remove({ force: true, v: true });
+        const frozen = await readCount(a, srcId);
+        await restoreContainer(a, srcId, checkpoint);
+        await assertContinues(a, srcId, frozen);
+        outcome = 'target not running after T came back: removed, source restored as the message says';
+      }
+    } else {
+      assert.equal(err.sourceState, 'restored', err.detail);
+      assert.match(err.detail, /source container was restored on local/, 'the message says what became of the source');
+      assert.ok(await isRunning(a, srcId), 'the source runs');
+      await assertContinues(a, srcId, await readCount(a, srcId));
+      if (there) {
+        assert.notEqual(there.State, 'running', 'a partial target that never started does not run after T came back');
+        await t.docker.getContainer(there.Id).remove({ force: true, v: true });
+      }
+      outcome = there ? 'partial target named, removed as the message says' : 'nothing on T';
+    }
+    const one = (await running(name, a)) + (await running(name, t));
+    assert.equal(one, 1, 'exactly one instance');
     console.log(
-      `figure: T's dockerd killed at ${at}: failed ${Math.round(endedAt - killAt)} ms after the kill (incl. rollback); source ${err.sourceState}, downtime ${Math.round(rec.downtimeMs ?? 0)} ms; target ${err.targetState}${left.length ? ' (named, removed by hand as the message says)' : ''}; T back in ${restartMs} ms`,
+      `figure: ${label}: failed ${Math.round(endedAt - faultAt)} ms after the fault (incl. rollback); source ${err.sourceState}, downtime ${Math.round(rec.downtimeMs ?? 0)} ms; target ${err.targetState}; ${outcome}; T back in ${backMs} ms; phases ${JSON.stringify(Object.fromEntries(Object.entries(rec.phasesMs).map(([k, v]) => [k, Math.round(v)])))}`,
     );
-    await sleep(200);
   });
+}
+
+async function timed(fn: () => Promise<void>): Promise<number> {
+  const t0 = Date.now();
+  await fn();
+  return Date.now() - t0;
 }

@@ -60,19 +60,52 @@ export class ThrowawaySshHost {
       ].join('\n'),
     );
     const h = new ThrowawaySshHost(dir, port, daemon);
-    // -D: stays our child (killed by pid in stop()); -e: its log on stderr, kept for a failure message.
-    h.sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    await h.up();
+    return h;
+  }
+
+  /** Starts the sshd and waits until a login works. */
+  async up(): Promise<void> {
+    const { dir, port } = this;
+    // -D: stays our child (killed by pid); -e: its log on stderr, kept for a failure message.
+    const sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.sshd = sshd;
     let log = '';
-    h.sshd.stderr!.on('data', (c: Buffer) => (log = (log + c.toString()).slice(-4000)));
+    sshd.stderr!.on('data', (c: Buffer) => (log = (log + c.toString()).slice(-4000)));
     for (let i = 0; ; i++) {
       const r = await execa('ssh', ['-o', 'BatchMode=yes', '-i', join(dir, 'id_ed25519'), '-o', 'IdentitiesOnly=yes', '-o', `UserKnownHostsFile=${join(dir, 'known_hosts')}`, '-p', String(port), 'root@127.0.0.1', 'true'], { reject: false });
-      if (r.exitCode === 0) return h;
-      if (h.sshd.exitCode !== null || i > 50) {
-        await h.stop();
+      if (r.exitCode === 0) return;
+      if (sshd.exitCode !== null || i > 50) {
+        await this.stop();
         throw new Error(`the throwaway sshd did not come up: ${r.stderr} ${log}`);
       }
       await sleep(100);
     }
+  }
+
+  /**
+   * The host drops off the network for ssh: the sshd and every connection it serves are
+   * SIGKILLed (the client's master sees its connection close; new ones are refused). The
+   * daemon behind it runs on. up() brings ssh back.
+   */
+  async down(): Promise<void> {
+    const s = this.sshd;
+    if (!s?.pid || s.exitCode !== null) return;
+    const rows = String((await execa('ps', ['-eo', 'pid=,ppid='])).stdout).split('\n').map((l) => l.trim().split(/\s+/).map(Number));
+    const tree = new Set([s.pid]);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const [pid, ppid] of rows) if (tree.has(ppid!) && !tree.has(pid!)) grew = !!tree.add(pid!);
+    }
+    const gone = new Promise((r) => s.once('exit', r));
+    for (const pid of tree) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    await gone;
   }
 
   /** Ends the sshd (by its pid: ours only) and removes its keys. The daemon is the caller's. */

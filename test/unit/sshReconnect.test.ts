@@ -145,3 +145,18 @@ test('a restore that never reached a daemon (its socket refused, locally or behi
   assert.ok(!neverReachedDaemon(new Error('socket hang up')), 'a connection lost mid-request may have started it');
   assert.ok(!neverReachedDaemon(dialStdioError('', 255, { host: 'h' })));
 });
+
+test('a target that may run (restore under way) and cannot be removed keeps the source stopped: never two copies', async () => {
+  const delays = REMOVAL_RETRY.delaysMs;
+  REMOVAL_RETRY.delaysMs = [1];
+  try {
+    const stopped = () => Promise.resolve({ State: { Running: false, Restarting: false, Status: 'exited', ExitCode: 0 }, RestartCount: 0 });
+    const rb = await rollBack({ source: fakeHost(lost, stopped), target: fakeHost(lost), sourceId: 's', targetId: 'e'.repeat(64), targetMayRun: true, freezeTried: true, checkpoint: 'cryo-mig-1' });
+    assert.equal(rb.source, 'stopped');
+    assert.equal(rb.target, 'left');
+    assert.match(rb.detail, /^The source container is KEPT STOPPED on host-b with its checkpoint cryo-mig-1: the target on host-b may be running/);
+    assert.match(rb.detail, /may be running; remove it with: docker -H ssh:\/\/root@127\.0\.0\.1:2222 rm -f eeeeeeeeeeee/);
+  } finally {
+    REMOVAL_RETRY.delaysMs = delays;
+  }
+});

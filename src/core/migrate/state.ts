@@ -87,7 +87,24 @@ export interface RollBackResult {
  */
 export async function rollBack(i: RollBackInput): Promise<RollBackResult> {
   const targetSide = rollBackTarget(i);
-  if (i.targetMayRun) await targetSide;
+  if (i.targetMayRun) {
+    const t = await targetSide;
+    if (t.target === 'left' || t.target === 'unknown') {
+      const live = i.sourceId ? await inspectState(i.source, i.sourceId) : undefined;
+      // Never two copies: a target that may run and cannot be reached keeps the source stopped (as verify does).
+      if (i.sourceId && live !== 'gone' && !(live && live.running)) {
+        return {
+          source: 'stopped',
+          target: t.target,
+          detail: [
+            `The source container is KEPT STOPPED on ${i.source.name} with its checkpoint ${i.checkpoint}: the target on ${i.target.name} may be running (its restore was under way when ${i.target.name} stopped answering), and two copies must never run.`,
+            `When ${i.target.name} answers: if the target runs there, the migration went through (remove the source); if not, remove the target and restore the source from ${i.checkpoint} with Cryo: Restore….`,
+            ...t.notes,
+          ].join(' '),
+        };
+      }
+    }
+  }
   const src = await rollBackSource(i);
   const { target, notes } = await targetSide;
   return { source: src.source, target, detail: [src.first, ...notes].join(' '), ...(src.sourceBackAt !== undefined ? { sourceBackAt: src.sourceBackAt } : {}) };
@@ -109,7 +126,7 @@ async function rollBackTarget(i: RollBackInput): Promise<{ target: TargetAfter; 
   }
   if (targetId) {
     const r = await removePartialTarget(i.target, targetId);
-    const why = i.targetMayRun ? 'the restore into it was under way: if it runs, stop it' : 'it was never started by this migration';
+    const why = i.targetMayRun ? 'the restore into it was under way, so it may be running' : 'it was never started by this migration';
     if (r.removed) notes.push(`The partial container on ${i.target.name} was removed${r.tries > 1 ? ` (on try ${r.tries}, over a new connection)` : ''}.`);
     else notes.push(`Could NOT remove the partial container ${targetId.slice(0, 12)} on ${i.target.name} (${r.tries} tries; last: ${r.error}); ${why}; remove it with: ${removalCommand(i.target, targetId)}`);
     target = r.removed ? 'removed' : 'left';
