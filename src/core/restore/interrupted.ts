@@ -28,7 +28,7 @@ export function daemonWentAway(message: string): boolean {
 export function interruptedRestoreMessage(endpoint: string, container: string, checkpoint: string, message: string, opts: { migration?: boolean } = {}): string {
   const head = `Docker on ${endpoint} went away during the restore of ${container} from ${checkpoint} (${message.split('\n')[0]}).`;
   // A migration's target: restoring it again would make a second instance once the source is back; the rollback says what to do.
-  if (opts.migration) return `${head} Do not restore the target again: the migration rolls back to the source.`;
+  if (opts.migration) return `${head} Do not restore the target again by hand: what to do with the source and the target is said below.`;
   return (
     `${head} ` +
     `The checkpoint is intact. Once the daemon answers again, look at ${container}: if it is stopped, restore it again from ${checkpoint} ` +
