@@ -134,12 +134,13 @@ test('the same with an established TCP connection inside the container (--tcp-es
   await crashDuringRestore('counter + nc over loopback, --tcp-established', { tcpEstablished: true }, TCP_CMD);
 });
 
-test('the TARGET\'s dockerd killed mid-restore during a migration (A -> throwaway), then restarted: exactly one instance, the source counting on A', async () => {
+test('the TARGET\'s dockerd killed mid-restore during a migration (A -> throwaway), then restarted: the source kept stopped (the target may run), the target found stopped, removed, the source restored: one instance', async () => {
   const a = hostA();
   const target = DockerHost.local('throwaway', daemon.endpoint);
   const name = uniqueName('migkill');
   const srcId = await runContainer(a, 'cryo-counter:latest', name);
   let stopper: ReturnType<typeof signalCriuOf> | undefined;
+  let restarted = false;
   try {
     await waitFor('counter', async () => ((await readCount(a, srcId)) >= 5 ? true : undefined));
     let killedAt = 0;
@@ -166,23 +167,93 @@ test('the TARGET\'s dockerd killed mid-restore during a migration (A -> throwawa
     assert.ok(err instanceof MigrationFailedError, `the migration failed: ${String(err)}`);
     console.log(`message (target killed): ${err.message}`);
     assert.equal(err.phase, 'restore');
-    assert.equal(err.sourceState, 'restored');
     assert.match(err.message, /went away during the restore/);
-    assert.doesNotMatch(err.message, /restore it again/, 'no advice that would make a second instance');
-    assert.match(err.message, /if it runs, stop it; remove it with: docker -H \S+ rm -f \w+/);
-    // Source back on A and counting; then the target's daemon comes back: the target must not run too.
-    const frozen = await readCount(a, srcId);
-    await assertContinues(a, srcId, frozen, { stale: frozen });
+    assert.doesNotMatch(err.message, /restore it again from/, 'no advice that would make a second instance');
+    // The target may run (its restore was under way): the source is kept stopped, never two copies.
+    assert.equal(err.sourceState, 'stopped');
+    assert.equal(await isRunning(a, srcId), false, 'the source is kept stopped while the target is unknown');
+    const checkpoint = /restore the source from (cryo-mig-\d+)/.exec(err.message)?.[1];
+    assert.ok(checkpoint, `the message names the checkpoint to restore the source from: ${err.message}`);
     const startMs = await daemon.start();
+    restarted = true;
+    // As the message says: the target does not run there, so remove it and restore the source.
     const t = await target.docker.getContainer(name).inspect().catch(() => undefined);
     assert.ok(!t?.State.Running, `the target does not run after its daemon restarted (${t?.State.Status ?? 'gone'})`);
-    assert.ok(await isRunning(a, srcId), 'the source still runs: one instance');
-    console.log(
-      `figure: target dockerd killed mid-restore of a migration A -> throwaway: failed ${failedMs} ms after the kill at ${err.phase}; source ${err.sourceState} (counting), target said ${err.targetState}; after its restart (${startMs} ms) the target is ${t?.State.Status ?? 'gone'}: one instance`,
-    );
     if (t) await target.docker.getContainer(t.Id).remove({ force: true });
+    const frozen = await readCount(a, srcId);
+    const back = await restoreContainer(a, srcId, checkpoint);
+    assert.equal(back.outcome, 'ok');
+    await assertContinues(a, srcId, frozen);
+    console.log(
+      `figure: target dockerd killed mid-restore of a migration A -> throwaway: failed ${failedMs} ms after the kill at ${err.phase}; source ${err.sourceState} (kept stopped), target said ${err.targetState}; ` +
+        `after its restart (${startMs} ms) the target is ${t?.State.Status ?? 'gone'}; removed, the source restored from ${checkpoint} as the message says (${Math.round(back.wallMs)} ms), counter continues: one instance`,
+    );
   } finally {
     stopper?.cancel();
+    if (!restarted) await daemon.start().catch(() => undefined);
     await removeContainer(a, srcId);
+  }
+});
+
+/** The container's counter processes on this machine (by the cgroup that names its id). */
+async function counterPids(id: string): Promise<number[]> {
+  const r = await execa('bash', ['-c', 'for p in $(pgrep -f "^/bin/sh /counter.sh$"); do grep -q "$1" /proc/$p/cgroup 2>/dev/null && echo $p; done; true', 'bash', id]);
+  return r.stdout.split('\n').filter(Boolean).map(Number);
+}
+
+test('dockerd killed just AFTER CRIU restored the process: it runs on unseen by Docker; Cryo refuses a second restore (never twice) and says how to end it', async () => {
+  const host = DockerHost.local('throwaway', daemon.endpoint);
+  const c = await host.docker.createContainer({ Image: 'cryo-counter:latest', name: uniqueName('rlate'), HostConfig: { NetworkMode: 'none' } });
+  const id = c.id;
+  let ghost = 0;
+  try {
+    await c.start();
+    await waitFor('counter', async () => ((await readCount(host, id)) >= 5 ? true : undefined));
+    assert.equal((await checkpointContainer(host, id, { name: 'cp1', leaveRunning: false, engine: 'runc' })).outcome, 'ok');
+    const frozen = await readCount(host, id);
+    // The restored process appears in the container's cgroup: the daemon dies at that moment.
+    const watch = execa('bash', ['-c', 'end=$((SECONDS+60)); while [ $SECONDS -lt $end ]; do for p in $(pgrep -f "^/bin/sh /counter.sh$"); do grep -q "$1" /proc/$p/cgroup 2>/dev/null && { echo $p; exit 0; }; done; done; exit 1', 'bash', id], { reject: false });
+    const attempt = restoreContainer(host, id, 'cp1').then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    ghost = Number((await watch).stdout.trim());
+    assert.ok(ghost > 0, 'the restored process appeared');
+    await daemon.kill();
+    const err = await attempt;
+    // The race may let Docker record the start first: then it is simply running, once.
+    const startMs = await daemon.start();
+    const state = (await host.docker.getContainer(id).inspect()).State;
+    const ghostCount = (p: number) => async () => Number((await execa('cat', [`/proc/${p}/root/count`])).stdout.trim());
+    if (state.Running) {
+      assert.equal(err, undefined, 'Docker recorded the start');
+      assert.deepEqual(await counterPids(id), [ghost]);
+      console.log('figure: dockerd killed just after CRIU restored: Docker had recorded the start, running once');
+      return;
+    }
+    assert.ok(err instanceof Error && /went away during the restore/.test(err.message), String(err));
+    assert.deepEqual(await counterPids(id), [ghost], 'the restored process runs on, once');
+    await assertContinues(host, id, frozen, { path: ghostCount(ghost) });
+    const refused = await restoreContainer(host, id, 'cp1').then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    assert.ok(refused instanceof Error, 'the second restore is refused');
+    assert.match(refused.message, /runs outside Docker: runc has it running \(pid \d+\)/);
+    assert.match(refused.message, /Restoring now would run it twice/);
+    assert.deepEqual(await counterPids(id), [ghost], 'still one process');
+    // Ending it as the message says ends it. (A restore in place afterwards still hangs on
+    // Docker 20.10 here: measured by hand, not solved; the message says so.)
+    const cmd = /or end it: (runc \S+ \S+ kill \w+ KILL)\./.exec(refused.message)?.[1];
+    assert.ok(cmd, refused.message);
+    await execa('runc', cmd.split(' ').slice(1));
+    await waitFor('the unseen process ended', async () => ((await counterPids(id)).length === 0 ? true : undefined), 10_000);
+    console.log(
+      `figure: dockerd killed just after CRIU restored the process: after the restart (${startMs} ms) Docker says ${state.Status} while it runs on (one process, counter continues); ` +
+        'a second restore refused ("runs outside Docker … would run it twice"), still one process; the runc kill it names ends it',
+    );
+  } finally {
+    await host.docker.getContainer(id).remove({ force: true }).catch(() => undefined);
+    if (ghost) await execa('kill', ['-9', String(ghost)], { reject: false });
   }
 });

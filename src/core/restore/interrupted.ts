@@ -28,7 +28,7 @@ export function daemonWentAway(message: string): boolean {
 export function interruptedRestoreMessage(endpoint: string, container: string, checkpoint: string, message: string, opts: { migration?: boolean } = {}): string {
   const head = `Docker on ${endpoint} went away during the restore of ${container} from ${checkpoint} (${message.split('\n')[0]}).`;
   // A migration's target: restoring it again would make a second instance once the source is back; the rollback says what to do.
-  if (opts.migration) return `${head} Do not restore the target again: the migration rolls back to the source.`;
+  if (opts.migration) return `${head} Do not restore the target again by hand: what to do with the source and the target is said below.`;
   return (
     `${head} ` +
     `The checkpoint is intact. Once the daemon answers again, look at ${container}: if it is stopped, restore it again from ${checkpoint} ` +
@@ -85,9 +85,13 @@ export async function clearStaleRuncState(runner: CommandRunner, containerId: st
     const state = await runner.run(['runc', '--root', root, 'state', containerId], { privileged: true, timeoutMs: 15_000 });
     const status = state.exitCode === 0 ? (/"status":\s*"(\w+)"/.exec(state.stdout)?.[1] ?? 'unknown') : 'gone';
     if (status === 'running' || status === 'paused' || status === 'created' || status === 'unknown') {
+      // Measured (faultRestore.test.ts): dockerd killed just after CRIU restored the process; after
+      // its restart Docker says "exited" while the process runs on under the old shim, unseen.
+      const pid = /"pid":\s*(\d+)/.exec(state.stdout)?.[1];
       throw new StaleRuncStateError(
-        `runc still has ${containerName} ${status} (${dir}) although Docker says it is stopped: a process of it may run outside Docker after an interrupted restore, and restoring now could run it twice. ` +
-          `Restart the Docker daemon (it reconciles its containers), or if nothing of it runs, remove it with: runc --root ${root} delete --force ${containerId}`,
+        `${containerName} runs outside Docker: runc has it ${status}${pid && pid !== '0' ? ` (pid ${pid})` : ''} although Docker says it is stopped. A restore completed under runc but dockerd died before recording it, ` +
+          'and Docker does not take it back when restarted. Restoring now would run it twice. Keep it (it carries on from its checkpoint, but Docker can neither stop nor inspect it), ' +
+          `or end it: runc --root ${root} kill ${containerId} KILL. Seen on Docker 20.10: a restore of this container in place still hangs after that; create a new container to restore into.`,
       );
     }
     // runc restore bind-mounts the container's rootfs on <state>/criu-root: unmount first, and
