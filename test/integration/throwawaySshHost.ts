@@ -56,7 +56,7 @@ export class ThrowawaySshHost {
       [
         'ListenAddress 127.0.0.1', `Port ${port}`, `HostKey ${join(dir, 'ssh_host_ed25519_key')}`, `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
         `PidFile ${join(dir, 'sshd.pid')}`, 'PermitRootLogin prohibit-password', 'PasswordAuthentication no', 'KbdInteractiveAuthentication no',
-        'StrictModes no', 'UsePAM no', `SetEnv DOCKER_HOST=${daemon.endpoint}`, '',
+        'StrictModes no', 'UsePAM no', `SetEnv DOCKER_HOST=${daemon.endpoint} PYENV_REHASH_TIMEOUT=2`, '',
       ].join('\n'),
     );
     const h = new ThrowawaySshHost(dir, port, daemon);
