@@ -122,9 +122,11 @@ $(client_block cryo-host-b)
 
 $(client_block 127.0.0.1)" || true
 
-# PYENV_REHASH_TIMEOUT: a machine whose root .bashrc runs pyenv's init rehashes in every ssh
-# session; a session killed mid-rehash (the ssh fault tests cut sessions) leaves pyenv's lock,
-# and every later login then waited 60 s for it (seen once: all ssh tests failed). Other shells ignore it.
+# HOME: B stands for another machine, so its sessions do not run this machine's root dotfiles.
+# Here root's .bashrc runs pyenv's init, which rehashes under a lock file in every ssh session;
+# a session killed mid-rehash (the ssh fault tests cut sessions) left that lock, and every later
+# login waited 60 s for it (all ssh tests failed, twice in a day).
+mkdir -p "$SSH_DIR/home"
 sshd_config="# Cryo host B's private sshd (written by scripts/provision/host-b.sh)
 ListenAddress 127.0.0.1
 Port $SSH_PORT
@@ -136,7 +138,7 @@ PasswordAuthentication no
 KbdInteractiveAuthentication no
 StrictModes no
 UsePAM no
-SetEnv DOCKER_HOST=$SOCK PYENV_REHASH_TIMEOUT=2"
+SetEnv DOCKER_HOST=$SOCK HOME=$SSH_DIR/home"
 config_changed=0
 write_if_changed "$SSH_DIR/sshd_config" "$sshd_config" && config_changed=1
 /usr/sbin/sshd -t -f "$SSH_DIR/sshd_config" || die "sshd rejects $SSH_DIR/sshd_config"

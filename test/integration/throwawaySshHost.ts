@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -48,6 +48,8 @@ export class ThrowawaySshHost {
     const dir = await mkdtemp('/tmp/cryo-it-sshd-');
     for (const key of ['ssh_host_ed25519_key', 'id_ed25519']) await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `cryo-it-${key}`, '-f', join(dir, key)]);
     const port = await freePort();
+    // A HOME of its own, as host-b.sh gives B's sessions: not this machine's root dotfiles.
+    await mkdir(join(dir, 'home'));
     await writeFile(join(dir, 'authorized_keys'), await readFile(join(dir, 'id_ed25519.pub')));
     const hostKey = (await readFile(join(dir, 'ssh_host_ed25519_key.pub'), 'utf8')).split(' ').slice(0, 2).join(' ');
     await writeFile(join(dir, 'known_hosts'), `[127.0.0.1]:${port} ${hostKey}\n`);
@@ -56,7 +58,7 @@ export class ThrowawaySshHost {
       [
         'ListenAddress 127.0.0.1', `Port ${port}`, `HostKey ${join(dir, 'ssh_host_ed25519_key')}`, `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
         `PidFile ${join(dir, 'sshd.pid')}`, 'PermitRootLogin prohibit-password', 'PasswordAuthentication no', 'KbdInteractiveAuthentication no',
-        'StrictModes no', 'UsePAM no', `SetEnv DOCKER_HOST=${daemon.endpoint} PYENV_REHASH_TIMEOUT=2`, '',
+        'StrictModes no', 'UsePAM no', `SetEnv DOCKER_HOST=${daemon.endpoint} HOME=${join(dir, 'home')}`, '',
       ].join('\n'),
     );
     const h = new ThrowawaySshHost(dir, port, daemon);
