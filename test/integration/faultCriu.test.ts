@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { before, describe, test } from 'node:test';
 import { checkpointContainer, DockerHost, FrozenLimitError, type CheckpointRecord, type EngineId } from '../../src/core/index.js';
-import { checkpointProcesses, freezerPath, freezerState, signalCriuOf } from './faultHelpers.js';
+import { checkpointProcesses, freezerPath, freezerState, runDumpTarget, signalCriuOf } from './faultHelpers.js';
 import { readCount, removeContainer, runContainer, sleep, uniqueName, waitFor, tempResultsStore } from './helpers.js';
 
 /**
@@ -49,7 +49,7 @@ async function lastRecord(): Promise<CheckpointRecord> {
 for (const engine of ['runc', 'docker'] as EngineId[]) {
   describe(`fault: CRIU stopped mid-dump (${engine} engine)`, () => {
     test('the watchdog ends CRIU past the limit, the container is thawed and counts on', async () => {
-      const id = await runContainer(host, 'cryo-counter:latest', uniqueName(`wd-${engine}`));
+      const id = await runDumpTarget(host, uniqueName(`wd-${engine}`));
       const limitMs = 3_000;
       try {
         await waitFor('counter', async () => ((await readCount(host, id)) >= 3 ? true : undefined));
@@ -92,7 +92,7 @@ for (const engine of ['runc', 'docker'] as EngineId[]) {
 
 for (const engine of ['runc', 'docker'] as EngineId[]) describe(`fault: CRIU killed mid-dump (${engine} engine)`, () => {
   test('the dump fails, the cgroup CRIU left frozen is thawed, nothing half-made is left', async () => {
-    const id = await runContainer(host, 'cryo-counter:latest', uniqueName(`kill-${engine}`));
+    const id = await runDumpTarget(host, uniqueName(`kill-${engine}`));
     try {
       await waitFor('counter', async () => ((await readCount(host, id)) >= 3 ? true : undefined));
       const pid = (await host.docker.getContainer(id).inspect()).State.Pid;

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { execa } from 'execa';
 import { checkpointContainer, DockerHost, OPTIONS_FILE, restoreContainer } from '../../src/core/index.js';
-import { checkpointProcesses, signalCriuOf } from './faultHelpers.js';
-import { isRunning, readCount, removeContainer, runContainer, sleep, tempResultsStore, uniqueName, waitFor } from './helpers.js';
+import { checkpointProcesses, runDumpTarget, signalCriuOf } from './faultHelpers.js';
+import { isRunning, readCount, removeContainer, sleep, tempResultsStore, uniqueName, waitFor } from './helpers.js';
 
 /**
  * The CRIU options a checkpoint needs travel in its folder (cryo-options.json). They are
@@ -21,7 +21,7 @@ after(() => host.dispose());
 const folderOf = async (id: string, name: string) => `${(await host.engineContext()).dockerRootDir}/containers/${id}/checkpoints/${name}`;
 
 test('Cryo (the CLI) killed while CRIU dumps: the options file was there first, and the checkpoint restores with its options', async () => {
-  const id = await runContainer(host, 'cryo-counter:latest', uniqueName('opts-crash'));
+  const id = await runDumpTarget(host, uniqueName('opts-crash'));
   const criu = signalCriuOf(id, 'stop');
   let cli: ReturnType<typeof execa> | undefined;
   try {
@@ -57,7 +57,7 @@ test('Cryo (the CLI) killed while CRIU dumps: the options file was there first, 
 });
 
 test('a dump with options that fails leaves no folder behind (the options file goes with it); the container runs on', async () => {
-  const id = await runContainer(host, 'cryo-counter:latest', uniqueName('opts-fail'));
+  const id = await runDumpTarget(host, uniqueName('opts-fail'));
   const criu = signalCriuOf(id, 'kill');
   try {
     await sleep(600);

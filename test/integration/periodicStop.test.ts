@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DockerHost, restoreContainer, startPeriodic, TickerRegistry, type PeriodicHandle, type TickerEvent } from '../../src/core/index.js';
-import { checkpointProcesses, signalCriuOf } from './faultHelpers.js';
-import { isRunning, readCount, removeContainer, runContainer, sleep, tempResultsStore, uniqueName, waitFor } from './helpers.js';
+import { checkpointProcesses, runDumpTarget, signalCriuOf } from './faultHelpers.js';
+import { isRunning, readCount, removeContainer, sleep, tempResultsStore, uniqueName, waitFor } from './helpers.js';
 
 /**
  * Issue #9, "tickers awaited before hosts close": closing the window stops the periodic
@@ -17,7 +17,7 @@ const store = tempResultsStore('cryo-it-periodic-stop-');
 test('stopAll() during a dump waits for that version, which is complete and restorable; no tick after; then the host closes', async () => {
   // A host of the test's own: disposing it must not close the one other tests use.
   const host = DockerHost.local('periodic-stop');
-  const id = await runContainer(host, 'cryo-counter:latest', uniqueName('periodic-dispose'));
+  const id = await runDumpTarget(host, uniqueName('periodic-dispose'));
   const criu = signalCriuOf(id, 'stop');
   try {
     await waitFor('counter >= 3', async () => ((await readCount(host, id)) >= 3 ? true : undefined));

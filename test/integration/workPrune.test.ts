@@ -6,8 +6,8 @@ import { after, test } from 'node:test';
 import { execa } from 'execa';
 import { checkpointContainer, DockerHost } from '../../src/core/index.js';
 import { DEFAULT_PRUNE } from '../../src/core/guard/workPrune.js';
-import { freezerPath, signalCriuOf } from './faultHelpers.js';
-import { readCount, removeContainer, runContainer, uniqueName, waitFor } from './helpers.js';
+import { freezerPath, runDumpTarget, signalCriuOf } from './faultHelpers.js';
+import { readCount, removeContainer, uniqueName, waitFor } from './helpers.js';
 
 /**
  * CRIU work folders are pruned after each checkpoint (runc engine), on a real daemon with
@@ -23,7 +23,7 @@ test('after a checkpoint, successful work folders beyond the newest 10 go; a fai
   state = await mkdtemp(join(tmpdir(), 'cryo-it-state-'));
   const host = new DockerHost('prune', base.endpoint, base.docker, base.runner, state);
   const work = join(state, 'work');
-  const id = await runContainer(host, 'cryo-counter:latest', uniqueName('prune'));
+  const id = await runDumpTarget(host, uniqueName('prune'));
   try {
     await waitFor('counter', async () => ((await readCount(host, id)) >= 2 ? true : undefined));
     for (let i = 1; i <= DEFAULT_PRUNE.keepOk + 2; i++) await checkpointContainer(host, id, { name: `v${i}`, leaveRunning: true, engine: 'runc' });
