@@ -9,9 +9,7 @@ import { ThrowawayDaemon } from './throwawayDaemon.js';
 /** dockerd killed under Docker's checkpoint, on a daemon of this test's own (never A/B/C). */
 let daemon: ThrowawayDaemon;
 before(async () => {
-  daemon = await ThrowawayDaemon.create();
-  await daemon.start();
-  await execa('sh', ['-c', 'docker save cryo-counter:latest | docker -H "$1" load -q', 'sh', daemon.endpoint]);
+  daemon = await ThrowawayDaemon.launch(['cryo-counter:latest']);
 });
 after(async () => {
   await daemon?.destroy();

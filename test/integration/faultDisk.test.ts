@@ -20,9 +20,7 @@ let disk: SmallDisk;
 let daemon: ThrowawayDaemon;
 before(async () => {
   disk = await SmallDisk.create(DISK_MIB);
-  daemon = await ThrowawayDaemon.create({ dataRoot: `${disk.mountpoint}/docker` });
-  await daemon.start();
-  await execa('sh', ['-c', 'docker save cryo-memhog:latest cryo-counter:latest | docker -H "$1" load -q', 'sh', daemon.endpoint]);
+  daemon = await ThrowawayDaemon.launch(['cryo-memhog:latest', 'cryo-counter:latest'], { dataRoot: `${disk.mountpoint}/docker` });
 });
 after(async () => {
   await daemon?.destroy();

@@ -19,9 +19,7 @@ import { ThrowawayDaemon } from './throwawayDaemon.js';
  */
 let daemon: ThrowawayDaemon;
 before(async () => {
-  daemon = await ThrowawayDaemon.create();
-  await daemon.start();
-  await execa('sh', ['-c', 'docker save cryo-counter:latest | docker -H "$1" load -q', 'sh', daemon.endpoint]);
+  daemon = await ThrowawayDaemon.launch(['cryo-counter:latest']);
 });
 after(async () => {
   await daemon?.destroy();

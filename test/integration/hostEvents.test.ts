@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { execa } from 'execa';
 import { DockerHost, watchHostEvents } from '../../src/core/index.js';
 import { waitFor } from './helpers.js';
 import { ThrowawayDaemon } from './throwawayDaemon.js';
@@ -11,10 +10,8 @@ import { ThrowawayDaemon } from './throwawayDaemon.js';
  */
 let daemon: ThrowawayDaemon;
 before(async () => {
-  daemon = await ThrowawayDaemon.create();
-  await daemon.start();
   // The counter image, so the test can make container events there.
-  await execa('sh', ['-c', 'docker save cryo-counter:latest | docker -H "$1" load -q', 'sh', daemon.endpoint]);
+  daemon = await ThrowawayDaemon.launch(['cryo-counter:latest']);
 });
 
 async function createOne(host: DockerHost, name: string): Promise<void> {

@@ -46,6 +46,14 @@ export class ThrowawayDaemon {
     return new ThrowawayDaemon(root, opts.dataRoot);
   }
 
+  /** Made, started and given these images from host A (a fault test's before-hook). */
+  static async launch(images: string[], opts: { dataRoot?: string } = {}): Promise<ThrowawayDaemon> {
+    const d = await ThrowawayDaemon.create(opts);
+    await d.start();
+    if (images.length) await execa('sh', ['-c', 'docker save "$@" | docker -H "$0" load -q', d.endpoint, ...images]);
+    return d;
+  }
+
   /** Starts dockerd and waits until it answers; resolves with how long that took. */
   async start(timeoutMs = 60_000): Promise<number> {
     const t0 = Date.now();
