@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { sleep } from './helpers.js';
@@ -97,6 +97,13 @@ export class ThrowawayDaemon {
     const ps = await execa('ps', ['-eo', 'pid=,ppid=,args=']);
     const rows = String(ps.stdout).split('\n').map((l) => l.trim().match(/^(\d+)\s+(\d+)\s+(.*)$/)).filter((m): m is RegExpMatchArray => !!m);
     const doomed = new Set(rows.filter((m) => m[3]!.includes(`${this.execRoot}/`)).map((m) => Number(m[1])));
+    // A CRIU a fault test held stopped inside a restore can be orphaned by its runc and shim
+    // (reparented to init, still stopped: one per faultRestore run was left behind). It works
+    // in the task's criu-work folder under this daemon's data root: that finds it.
+    for (const m of rows) {
+      const cwd = await readlink(`/proc/${m[1]}/cwd`).catch(() => '');
+      if ([this.dataRoot, this.root, this.execRoot].some((r) => cwd.startsWith(`${r}/`))) doomed.add(Number(m[1]));
+    }
     for (let grew = true; grew; ) {
       grew = false;
       for (const m of rows) if (doomed.has(Number(m[2])) && !doomed.has(Number(m[1]))) grew = !!doomed.add(Number(m[1]));
