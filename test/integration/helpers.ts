@@ -43,6 +43,13 @@ export async function runContainer(host: DockerHost, image: string, name: string
   return c.id;
 }
 
+/** Running containers named exactly `name`, summed over the hosts ("exactly one instance" checks). */
+export async function runningCopies(name: string, ...hosts: DockerHost[]): Promise<number> {
+  let n = 0;
+  for (const h of hosts) n += (await h.docker.listContainers({ filters: { name: [`^/${name}$`] } })).length;
+  return n;
+}
+
 export async function removeContainer(host: DockerHost, id: string): Promise<void> {
   // A container restored on Docker 28 by recreation has a network holder: it goes with it.
   const inspect = await host.docker.getContainer(id).inspect().catch(() => undefined);

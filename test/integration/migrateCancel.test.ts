@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { DockerHost, migrateContainer, MigrationFailedError, type MigrationPhase } from '../../src/core/index.js';
-import { hostB, isRunning, readCount, removeContainer, runContainer, uniqueName, waitFor } from './helpers.js';
+import { hostB, isRunning, readCount, removeContainer, runContainer, uniqueName, waitFor, runningCopies } from './helpers.js';
 import { assertContinues } from './continuity.js';
 
 /**
@@ -26,10 +26,6 @@ after(async () => {
   for (const ref of images) for (const h of [a, b]) await h.docker.getImage(ref).remove({ force: true }).catch(() => undefined);
   await b.dispose();
 });
-
-async function copies(name: string, h: DockerHost): Promise<number> {
-  return (await h.docker.listContainers({ filters: { name: [`^/${name}$`] } })).length;
-}
 
 const PHASES: MigrationPhase[] = ['preflight', 'image', 'create', 'checkpoint', 'filesystem', 'transfer', 'restore'];
 
@@ -69,7 +65,7 @@ for (const at of PHASES) {
       assert.equal(outcome.rec.outcome, 'ok');
       assert.ok(outcome.rec.warnings.some((w) => /cancel/i.test(w)), `the record says the cancel came too late: ${outcome.rec.warnings.join(' | ')}`);
       assert.ok(targetId && (await isRunning(b, targetId)), 'the target runs');
-      assert.equal((await copies(name, a)) + (await copies(name, b)), 1);
+      assert.equal(await runningCopies(name, a, b), 1);
       console.log(`# cancel at ${at}: too late, migration completed; one instance, on B`);
       return;
     }
@@ -91,7 +87,7 @@ for (const at of PHASES) {
     assert.ok(await isRunning(a, srcId), 'the source runs');
     const frozen = await readCount(a, srcId);
     await assertContinues(a, srcId, frozen);
-    assert.equal((await copies(name, a)) + (await copies(name, b)), 1, 'exactly one instance across A and B');
+    assert.equal(await runningCopies(name, a, b), 1, 'exactly one instance across A and B');
     // No checkpoint folder left on B (it lives in the target's folder, which must be gone).
     const left = await b.runner.run(['sh', '-c', 'ls -d /var/lib/docker-b/containers/*/checkpoints/cryo-mig-* 2>/dev/null || true'], { privileged: true });
     const live = await b.docker.listContainers({ all: true });

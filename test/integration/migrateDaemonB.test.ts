@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import { DockerHost, migrateContainer, MigrationFailedError, restoreContainer, type MigrationPhase, type MigrationRecord } from '../../src/core/index.js';
 import { assertContinues } from './continuity.js';
 import { signalCriuOf } from './faultHelpers.js';
-import { isRunning, readCount, removeContainer, runContainer, sleep, tempResultsStore, uniqueName, waitFor } from './helpers.js';
+import { isRunning, readCount, removeContainer, runContainer, sleep, tempResultsStore, uniqueName, waitFor, runningCopies } from './helpers.js';
 import { ThrowawayDaemon } from './throwawayDaemon.js';
 import { ThrowawaySshHost } from './throwawaySshHost.js';
 
@@ -66,10 +66,6 @@ async function counterProcessesOnT(): Promise<number> {
   return rows.filter((m) => under.has(Number(m[1])) && m[3]!.includes('counter')).length;
 }
 
-async function running(name: string, h: DockerHost): Promise<number> {
-  return (await h.docker.listContainers({ filters: { name: [`^/${name}$`] } })).length;
-}
-
 /** Waits (up to 10 s) until T runs `runc restore` of the container. */
 async function restoreRunsOnT(id: string): Promise<void> {
   for (const end = Date.now() + 10_000; Date.now() < end; ) {
@@ -128,7 +124,7 @@ for (const f of CASES) {
     // While T is out of reach: never two running instances (a target restored on T would be one).
     await sleep(1_000);
     const onTWhileDown = await counterProcessesOnT();
-    const onA = await running(name, a);
+    const onA = await runningCopies(name, a);
     console.log(`# ${label}: while T was out of reach: ${onA} running on A, ${onTWhileDown} counter process(es) under T's shims`);
     assert.ok(onA + onTWhileDown <= 1, `never two instances: ${onA} on A and ${onTWhileDown} on T`);
 
@@ -139,7 +135,7 @@ for (const f of CASES) {
     for (const c of left) made.push([() => t, c.Id]);
 
     if (err === undefined) {
-      assert.equal((await running(name, a)) + (await running(name, t)), 1, 'exactly one instance');
+      assert.equal(await runningCopies(name, a, t), 1, 'exactly one instance');
       const tid = left[0]!.Id;
       assert.ok(await isRunning(t, tid), 'the target runs');
       await assertContinues(t, tid, await readCount(t, tid));
@@ -161,7 +157,7 @@ for (const f of CASES) {
       // The target may have run when T went out of reach: the source was kept stopped. Do what the message says.
       assert.match(err.detail, /KEPT STOPPED on local with its checkpoint (cryo-mig-\w+)/, err.detail);
       const checkpoint = /with its checkpoint (cryo-mig-\w+)/.exec(err.detail)![1]!;
-      assert.equal(await running(name, a), 0, 'the source did not run while the target might');
+      assert.equal(await runningCopies(name, a), 0, 'the source did not run while the target might');
       if (there?.State === 'running') {
         await assertContinues(t, there.Id, await readCount(t, there.Id));
         await removeContainer(a, srcId);
@@ -184,7 +180,7 @@ for (const f of CASES) {
       }
       outcome = there ? 'partial target named, removed as the message says' : 'nothing on T';
     }
-    const one = (await running(name, a)) + (await running(name, t));
+    const one = await runningCopies(name, a, t);
     assert.equal(one, 1, 'exactly one instance');
     console.log(
       `figure: ${label}: failed ${Math.round(endedAt - faultAt)} ms after the fault (incl. rollback); source ${err.sourceState}, downtime ${Math.round(rec.downtimeMs ?? 0)} ms; target ${err.targetState}; ${outcome}; T back in ${backMs} ms; phases ${JSON.stringify(Object.fromEntries(Object.entries(rec.phasesMs).map(([k, v]) => [k, Math.round(v)])))}`,

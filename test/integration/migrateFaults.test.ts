@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { DockerHost, migrateContainer, MigrationFailedError, SshRunner, type MigrationPhase, ResultsStore, type MigrationRecord } from '../../src/core/index.js';
-import { hostB, isRunning, readCount, removeContainer, runContainer, sleep, uniqueName, waitFor } from './helpers.js';
+import { hostB, isRunning, readCount, removeContainer, runContainer, sleep, uniqueName, waitFor, runningCopies } from './helpers.js';
 import { assertContinues } from './continuity.js';
 
 /**
@@ -25,11 +25,6 @@ after(async () => {
   for (const [h, id] of made) await removeContainer(h(), id);
   await b.dispose();
 });
-
-async function runningCopies(name: string): Promise<number> {
-  const on = async (h: DockerHost) => (await h.docker.listContainers({ filters: { name: [`^/${name}$`] } })).length;
-  return (await on(a)) + (await on(b));
-}
 
 /** The last number the container printed (a counter that keeps it in memory only). */
 async function lastLogged(host: DockerHost, id: string): Promise<number> {
@@ -54,7 +49,7 @@ test('a container that wrote nothing to its file system migrates (docker diff an
   assert.equal(rec.bytes.filesystem, 0);
   const frozen = await lastLogged(a, srcId);
   await assertContinues(b, bId, frozen, { path: lastLogged });
-  assert.equal(await runningCopies(name), 1);
+  assert.equal(await runningCopies(name, a, b), 1);
   console.log(`# no file changes: downtime ${rec.downtimeMs?.toFixed(0)} ms`);
 });
 
@@ -95,7 +90,7 @@ test('cancel after the freeze: not "nothing was changed"; the source is restored
   frozen = await readCount(a, srcId);
   await assertContinues(a, srcId, frozen);
   await assert.rejects(b.docker.getContainer(name).inspect(), 'nothing left on B');
-  assert.equal(await runningCopies(name), 1);
+  assert.equal(await runningCopies(name, a, b), 1);
 });
 
 test('a clean-up failure after a verified migration leaves the target running: a warning, not a rollback', async () => {
@@ -123,7 +118,7 @@ test('a clean-up failure after a verified migration leaves the target running: a
   console.log(`# clean-up failure: outcome ${rec.outcome}, warning: ${rec.warnings.find((w) => /could not be removed/.test(w))?.slice(0, 90)}`);
   await sleep(1000);
   assert.ok(await isRunning(b, bId), 'the target still runs');
-  assert.equal(await runningCopies(name), 1);
+  assert.equal(await runningCopies(name, a, b), 1);
 });
 
 test('a source archive stream that breaks mid-copy fails the migration promptly; the source runs again', async () => {
@@ -156,6 +151,6 @@ test('a source archive stream that breaks mid-copy fails the migration promptly;
   assert.ok(await isRunning(b, srcId));
   const v = await readCount(b, srcId);
   await waitFor('B counts on', async () => ((await readCount(b, srcId)) > v ? true : undefined));
-  assert.equal(await runningCopies(name), 1);
+  assert.equal(await runningCopies(name, a, b), 1);
   console.log(`# broken archive stream: failed ${failedAfterMs} ms after the cut; ${err.message.split('\n')[0]}`);
 });

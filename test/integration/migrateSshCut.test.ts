@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execa } from 'execa';
 import { after, before, test } from 'node:test';
 import { DockerHost, migrateContainer, MigrationFailedError, SshRunner, type MigrationPhase, type MigrationRecord } from '../../src/core/index.js';
-import { hostB, isRunning, readCount, removeContainer, sleep, tempResultsStore, uniqueName, waitFor } from './helpers.js';
+import { hostB, isRunning, readCount, removeContainer, sleep, tempResultsStore, uniqueName, waitFor, runningCopies } from './helpers.js';
 import { assertContinues } from './continuity.js';
 
 /**
@@ -27,10 +27,6 @@ after(async () => {
   for (const [h, v] of volumes) await h().docker.getVolume(v).remove().catch(() => undefined);
   await b.dispose();
 });
-
-async function copies(name: string, h: DockerHost): Promise<number> {
-  return (await h.docker.listContainers({ filters: { name: [`^/${name}$`] } })).length;
-}
 
 async function pgrep(pattern: string): Promise<number[]> {
   const r = await execa('pgrep', ['-f', pattern], { reject: false });
@@ -112,7 +108,7 @@ for (const { at, during, volume, insideRestore } of CASES) {
     assert.ok(c && c.pids.length > 0, 'the master connection was found and killed');
     const rec = (await store.readAll()).filter((r): r is MigrationRecord => r.kind === 'migration' && r.container === name).pop();
     assert.ok(rec, 'the migration was recorded');
-    const one = (await copies(name, a)) + (await copies(name, b));
+    const one = await runningCopies(name, a, b);
     if (err === undefined) {
       // The connection came back (a new master) before anything needed the old one: the migration went through.
       assert.ok(onB && (await isRunning(b, onB.Id)), 'the target runs');

@@ -3,7 +3,7 @@ import { execa, type ResultPromise } from 'execa';
 import { after, before, test } from 'node:test';
 import { DockerHost, migrateContainer, MigrationFailedError, type MigrationPhase } from '../../src/core/index.js';
 import { TRANSFER_LIMITS } from '../../src/core/migrate/streams.js';
-import { hostB, isRunning, readCount, removeContainer, runContainer, uniqueName, waitFor } from './helpers.js';
+import { hostB, isRunning, readCount, removeContainer, runContainer, uniqueName, waitFor, runningCopies } from './helpers.js';
 import { assertContinues } from './continuity.js';
 
 /**
@@ -29,11 +29,6 @@ after(async () => {
   for (const [h, id] of made) await removeContainer(h(), id);
   await b.dispose();
 });
-
-async function runningCopies(name: string): Promise<number> {
-  const on = async (h: DockerHost) => (await h.docker.listContainers({ filters: { name: [`^/${name}$`] } })).length;
-  return (await on(a)) + (await on(b));
-}
 
 /**
  * Stops (SIGSTOP), as soon as it appears, the receive command writing into `folder` and its
@@ -112,5 +107,5 @@ test('a transfer whose receiver on B stops reading fails within the idle limit; 
   const frozen = await readCount(a, srcId);
   await assertContinues(a, srcId, frozen);
   await assert.rejects(b.docker.getContainer(name).inspect(), 'nothing left on B');
-  assert.equal(await runningCopies(name), 1);
+  assert.equal(await runningCopies(name, a, b), 1);
 });
